@@ -1,0 +1,22 @@
+/* httplib-headers-private.h: what the parser and writer need of HttplibHeaders */
+#pragma once
+
+#include "httplib-headers.h"
+
+G_BEGIN_DECLS
+
+/* Appends a field from bytes that are not NUL-terminated (the parser's read
+ * buffer). Names and values are stored in one growing arena per
+ * HttplibHeaders, so parsing a head costs no allocation per field. */
+void httplib_headers_append_len (HttplibHeaders *headers,
+                                 const char     *name,
+                                 gsize           name_len,
+                                 const char     *value,
+                                 gsize           value_len);
+
+/* Appends " " + more to the value of the last field (obsolete line folding). */
+void httplib_headers_extend_last (HttplibHeaders *headers,
+                                  const char     *more,
+                                  gsize           more_len);
+
+G_END_DECLS

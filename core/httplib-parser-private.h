@@ -1,0 +1,144 @@
+/* httplib-parser-private.h: the response parser, pure code over byte buffers
+ *
+ * No I/O and no GObject here: the caller owns the read buffer and feeds it in.
+ * Lines end with "\n" (a preceding "\r" is dropped), as CPython accepts.
+ */
+#pragma once
+
+#include <glib.h>
+#include "httplib-headers.h"
+
+G_BEGIN_DECLS
+
+#define HTTPLIB_MAX_LINE     65536   /* CPython's _MAXLINE */
+#define HTTPLIB_MAX_HEADERS  100     /* CPython's _MAXHEADERS */
+
+typedef enum {
+  HTTPLIB_PARSE_ERROR = -1,      /* *error is set */
+  HTTPLIB_PARSE_NEED_MORE = 0,   /* feed more bytes (after those consumed) */
+  HTTPLIB_PARSE_DONE = 1,        /* the head (or the body framing) is complete */
+} HttplibParseResult;
+
+/* --- The head: status line and header fields --- */
+
+typedef enum {
+  HTTPLIB_HEAD_STATUS,
+  HTTPLIB_HEAD_FIELDS,
+  HTTPLIB_HEAD_DONE,
+} HttplibHeadStage;
+
+typedef struct {
+  /* settings */
+  gboolean        strict;      /* FALSE accepts HTTP/0.9 (no status line) */
+  /* results, valid once DONE */
+  guint           version;     /* 9, 10 or 11 */
+  guint           status;      /* 100..999 */
+  char           *reason;      /* owned; may be "" */
+  HttplibHeaders *headers;     /* owned; fields in order as received */
+  gboolean        http09;      /* the "status line" was body: nothing consumed */
+  /* private */
+  HttplibHeadStage stage;
+  guint           n_fields;
+  gsize           scanned;     /* bytes already searched for "\n" */
+} HttplibHeadParser;
+
+void               httplib_head_parser_init  (HttplibHeadParser *parser,
+                                              gboolean           strict);
+void               httplib_head_parser_clear (HttplibHeadParser *parser);
+
+/* Parses complete lines from buf[0..len). *consumed is the number of bytes
+ * used (always whole lines); the caller drops them and feeds the rest plus
+ * new bytes next time. A line of more than HTTPLIB_MAX_LINE bytes without
+ * "\n" fails with LINE_TOO_LONG ("got more than 65536 bytes when reading
+ * status line" / "header line"); field 101 fails with TOO_MANY_HEADERS
+ * ("got more than 100 headers").
+ *
+ * Status line: "HTTP/1.0" -> 10, "HTTP/1.<digit>" -> 11, other "HTTP/<x>"
+ * -> UNKNOWN_PROTOCOL, a status that is not three digits 100..999 or a
+ * missing version -> BAD_STATUS_LINE (message quotes the line). When not
+ * strict, a first line that does not start with "HTTP/" is HTTP/0.9: DONE
+ * with http09 TRUE, version 9, status 200, reason "", *consumed 0.
+ *
+ * Header fields: "name: value"; the name must be an RFC 9110 token, the
+ * value has leading/trailing SP/HTAB stripped. Obsolete line folding (a
+ * line starting with SP or HTAB) is joined to the previous value with one
+ * space. NUL, or a bare CR inside a field, fails with INVALID_HEADER. */
+HttplibParseResult httplib_head_parser_feed  (HttplibHeadParser *parser,
+                                              const char        *buf,
+                                              gsize              len,
+                                              gsize             *consumed,
+                                              GError           **error);
+
+/* Trailer fields after the last chunk: same rules as header fields, ended
+ * by an empty line; they go into `trailers`. Limits as for headers, with
+ * the message "got more than 65536 bytes when reading trailer line". */
+
+/* --- The body framing --- */
+
+typedef enum {
+  HTTPLIB_BODY_NONE,      /* no body: HEAD, 1xx, 204, 304 */
+  HTTPLIB_BODY_LENGTH,    /* Content-Length */
+  HTTPLIB_BODY_CHUNKED,   /* Transfer-Encoding: chunked */
+  HTTPLIB_BODY_UNTIL_EOF, /* neither: read until the server closes */
+} HttplibBodyMode;
+
+/* Decides how the body is framed from the parsed head and the request
+ * method, as RFC 9112 section 6.3 and CPython do. Fails (and the caller
+ * closes the connection) on: a Transfer-Encoding other than exactly
+ * "chunked" (UNKNOWN_TRANSFER_ENCODING), Transfer-Encoding together with
+ * Content-Length (BAD_FRAMING), a Content-Length that is not 1*DIGIT or
+ * overflows gint64 (BAD_FRAMING), several Content-Length values (fields or
+ * comma lists) that differ (BAD_FRAMING). */
+gboolean httplib_body_mode_from_head (const HttplibHeadParser *head,
+                                      const char              *method,
+                                      HttplibBodyMode         *mode,
+                                      gint64                  *length,
+                                      GError                 **error);
+
+typedef enum {
+  HTTPLIB_CHUNK_SIZE,      /* expecting a chunk-size line */
+  HTTPLIB_CHUNK_DATA,      /* inside chunk data: `remaining` bytes left */
+  HTTPLIB_CHUNK_DATA_END,  /* expecting CRLF after the data */
+  HTTPLIB_CHUNK_TRAILERS,  /* after the last chunk: trailer fields */
+  HTTPLIB_CHUNK_DONE,
+} HttplibChunkStage;
+
+typedef struct {
+  HttplibChunkStage stage;
+  guint64           remaining;  /* data bytes left in this chunk */
+  HttplibHeaders   *trailers;   /* owned, created on first trailer field */
+  guint             n_trailers;
+  gsize             scanned;
+} HttplibChunkDecoder;
+
+void               httplib_chunk_decoder_init  (HttplibChunkDecoder *decoder);
+void               httplib_chunk_decoder_clear (HttplibChunkDecoder *decoder);
+
+/* Consumes framing bytes (size lines, the CRLF after data, trailers) from
+ * buf[0..len) until it reaches chunk data or the end.
+ *  - returns NEED_MORE with stage DATA and remaining > 0: the next
+ *    `remaining` bytes of the stream are body data; the caller takes them
+ *    (from buf+*consumed or straight from the stream) and reports them with
+ *    httplib_chunk_decoder_take().
+ *  - returns NEED_MORE with another stage: an incomplete framing line; feed
+ *    more bytes.
+ *  - returns DONE: the zero chunk and trailers were read.
+ * Chunk size: 1 to 16 hex digits, optionally followed by ";extensions"
+ * (ignored) and optional whitespace before them; anything else is
+ * BAD_FRAMING ("invalid chunk size 'xyz'"). A size line over
+ * HTTPLIB_MAX_LINE is LINE_TOO_LONG ("... when reading chunk size"). Data
+ * not followed by CRLF (or LF) is BAD_FRAMING. */
+HttplibParseResult httplib_chunk_decoder_feed  (HttplibChunkDecoder *decoder,
+                                                const char          *buf,
+                                                gsize                len,
+                                                gsize               *consumed,
+                                                GError             **error);
+void               httplib_chunk_decoder_take  (HttplibChunkDecoder *decoder,
+                                                gsize                n);
+
+/* --- Shared helpers, also used by the request writer --- */
+
+gboolean httplib_is_token        (const char *s, gsize len);  /* RFC 9110 token, non-empty */
+gboolean httplib_parse_content_length (const char *s, gsize len, gint64 *value);
+
+G_END_DECLS

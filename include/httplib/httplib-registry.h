@@ -1,0 +1,96 @@
+/* httplib-registry.h: plugins by name */
+#pragma once
+
+#if !defined(__HTTPLIB_H_INSIDE__) && !defined(HTTPLIB_COMPILATION)
+#error "Only <httplib/httplib.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+#include <httplib/httplib-version.h>
+
+G_BEGIN_DECLS
+
+#define HTTPLIB_TYPE_REGISTRY (httplib_registry_get_type ())
+
+HTTPLIB_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (HttplibRegistry, httplib_registry, HTTPLIB, REGISTRY, GObject)
+
+/**
+ * HttplibPluginRegisterFunc:
+ * @registry: the registry loading the module
+ *
+ * Registers a module's types with httplib_registry_register_transport() and
+ * httplib_registry_register_body_source().
+ */
+typedef void (*HttplibPluginRegisterFunc) (HttplibRegistry *registry);
+
+/**
+ * HttplibPluginInfo:
+ * @api_version: %HTTPLIB_PLUGIN_API_VERSION at the module's build time
+ * @name: the module's name, for messages
+ * @register_types: called once when the module is loaded
+ *
+ * What a plugin module's one exported entry point,
+ * `httplib_plugin_query()`, returns. Write it with HTTPLIB_PLUGIN_DEFINE().
+ */
+typedef struct {
+  guint                      api_version;
+  const char                *name;
+  HttplibPluginRegisterFunc  register_types;
+} HttplibPluginInfo;
+
+/**
+ * HTTPLIB_PLUGIN_ENTRY_POINT:
+ *
+ * The symbol the registry looks up in each module.
+ */
+#define HTTPLIB_PLUGIN_ENTRY_POINT "httplib_plugin_query"
+
+/**
+ * HTTPLIB_PLUGIN_DEFINE:
+ * @plugin_name: a string naming the module
+ * @register_func: a #HttplibPluginRegisterFunc
+ *
+ * Defines the entry point of a plugin module.
+ */
+#define HTTPLIB_PLUGIN_DEFINE(plugin_name, register_func)                   \
+  G_MODULE_EXPORT const HttplibPluginInfo *httplib_plugin_query (void);     \
+  G_MODULE_EXPORT const HttplibPluginInfo *                                 \
+  httplib_plugin_query (void)                                               \
+  {                                                                         \
+    static const HttplibPluginInfo info = {                                 \
+      HTTPLIB_PLUGIN_API_VERSION, plugin_name, register_func                \
+    };                                                                      \
+    return &info;                                                           \
+  }
+
+HTTPLIB_AVAILABLE_IN_ALL
+HttplibRegistry *httplib_registry_get_default          (void);
+HTTPLIB_AVAILABLE_IN_ALL
+HttplibRegistry *httplib_registry_new                  (const char * const *plugin_dirs);
+
+HTTPLIB_AVAILABLE_IN_ALL
+gboolean         httplib_registry_register_transport   (HttplibRegistry *registry,
+                                                        const char      *name,
+                                                        GType            type,
+                                                        GError         **error);
+HTTPLIB_AVAILABLE_IN_ALL
+gboolean         httplib_registry_register_body_source (HttplibRegistry *registry,
+                                                        const char      *name,
+                                                        GType            type,
+                                                        GError         **error);
+HTTPLIB_AVAILABLE_IN_ALL
+GType            httplib_registry_lookup_transport     (HttplibRegistry *registry,
+                                                        const char      *name,
+                                                        GError         **error);
+HTTPLIB_AVAILABLE_IN_ALL
+GType            httplib_registry_lookup_body_source   (HttplibRegistry *registry,
+                                                        const char      *name,
+                                                        GError         **error);
+HTTPLIB_AVAILABLE_IN_ALL
+gboolean         httplib_registry_load_plugins         (HttplibRegistry *registry,
+                                                        GError         **error);
+HTTPLIB_AVAILABLE_IN_ALL
+const char * const *httplib_registry_get_plugin_dirs   (HttplibRegistry *registry);
+
+G_END_DECLS

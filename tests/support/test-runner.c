@@ -1,0 +1,19 @@
+/* test-runner.c: runs one Check suite and prints TAP */
+#include "test-utils.h"
+
+#include <stdlib.h>
+
+int
+httplib_test_run (Suite *suite)
+{
+  SRunner *runner = srunner_create (suite);
+  int failed;
+
+  /* TAP on stdout is what `meson test` reads. */
+  srunner_set_tap (runner, "-");
+  srunner_run_all (runner, CK_SILENT);
+  failed = srunner_ntests_failed (runner);
+  srunner_free (runner);
+
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
