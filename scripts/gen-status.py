@@ -165,7 +165,7 @@ def generate_header(rows, source):
     out.append('#error "Only <httplib/httplib.h> can be included directly."')
     out.append('#endif')
     out.append('')
-    out.append('#include <glib.h>')
+    out.append('#include <glib-object.h>')
     out.append('#include <httplib/httplib-version.h>')
     out.append('')
     out.append('G_BEGIN_DECLS')
@@ -207,6 +207,10 @@ def generate_header(rows, source):
             out.append('#define {}{} {}{}'.format(PREFIX, alias, PREFIX, row.name))
             out.append('')
 
+    # The GType is generated here because meson's mkenums cannot read a generated header.
+    out.append('#define HTTPLIB_TYPE_STATUS (httplib_status_get_type ())')
+    out.append('HTTPLIB_AVAILABLE_IN_ALL')
+    out.append('GType       httplib_status_get_type        (void) G_GNUC_CONST;')
     out.append('HTTPLIB_AVAILABLE_IN_ALL')
     out.append('const char *httplib_status_get_phrase      (guint status);')
     out.append('HTTPLIB_AVAILABLE_IN_ALL')
@@ -238,7 +242,25 @@ def generate_source(rows, source):
         out.append('    ' + c_string(row.description) + ' },')
     out.append('};')
     out.append('')
-    out.append('''static const StatusEntry *
+    out.append('static const GEnumValue status_values[] = {')
+    for row in rows:
+        out.append('  {{ {}{}, "{}{}", "{}" }},'.format(
+            PREFIX, row.name, PREFIX, row.name, row.name.lower().replace('_', '-')))
+    out.append('  { 0, NULL, NULL }')
+    out.append('};')
+    out.append('')
+    out.append('''GType
+httplib_status_get_type (void)
+{
+  static gsize type_id;
+
+  if (g_once_init_enter (&type_id))
+    g_once_init_leave (&type_id, g_enum_register_static (g_intern_static_string ("HttplibStatus"),
+                                                         status_values));
+  return type_id;
+}
+
+static const StatusEntry *
 find_status (guint status)
 {
   gsize lo = 0;

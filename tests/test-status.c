@@ -62,8 +62,8 @@ static const StatusRow status_rows[] = {
   ROW ("004+002", REQUEST_URI_TOO_LONG, 414, "request-uri-too-long", "Request-URI Too Long"),
   ROW ("004+002", UNSUPPORTED_MEDIA_TYPE, 415, "unsupported-media-type",
        "Unsupported Media Type"),
-  /* 004 spells it REQUESTED_RANGE_NOT_SATISFIABLE: see test_alias. */
-  ROW ("004+002", REQUEST_RANGE_NOT_SATISFIABLE, 416, "request-range-not-satisfiable",
+  /* 002 spells it REQUEST_RANGE_NOT_SATISFIABLE: see test_alias. */
+  ROW ("004+002", REQUESTED_RANGE_NOT_SATISFIABLE, 416, "requested-range-not-satisfiable",
        "Requested Range Not Satisfiable"),
   ROW ("004+002", EXPECTATION_FAILED, 417, "expectation-failed", "Expectation Failed"),
   ROW ("004+002", UNPROCESSABLE_ENTITY, 422, "unprocessable-entity", "Unprocessable Entity"),

@@ -1,0 +1,1446 @@
+/* httplib-connection.c: one HTTP/1.1 connection to one server
+ *
+ * HttplibConnection is Python's `HTTPConnection`: it opens its transport
+ * chain on demand, writes requests (validated and serialised by the request
+ * writer, sent in as few writes as possible), and hands out one
+ * HttplibResponse at a time, keeping the connection alive between them as
+ * CPython decides.
+ *
+ * ```c
+ * g_autoptr(GError) error = NULL;
+ * g_autoptr(HttplibConnection) conn = httplib_connection_new ("example.org", 0, &error);
+ *
+ * if (httplib_connection_request_string (conn, "GET", "/", NULL, NULL, NULL, &error))
+ *   {
+ *     g_autoptr(HttplibResponse) response = httplib_connection_get_response (conn, NULL, &error);
+ *     g_autoptr(GBytes) body = httplib_response_read (response, -1, NULL, &error);
+ *   }
+ * ```
+ */
+#include "httplib-connection-private.h"
+#include "httplib-chunked-output-stream-private.h"
+#include "httplib-debug-private.h"
+#include "httplib-enum-types.h"
+#include "httplib-error.h"
+#include "httplib-registry.h"
+#include "httplib-request-writer-private.h"
+#include "httplib-response-private.h"
+
+#include <math.h>
+#include <string.h>
+
+struct _HttplibConnection {
+  GObject                 parent_instance;
+
+  /* settings */
+  char                   *host_port;      /* as given, parsed in init */
+  char                   *host;
+  guint                   port;
+  guint                   default_port;
+  gboolean                strict;
+  double                  timeout;
+  char                   *source_address;
+  char                   *transport_name;
+  int                     debug_level;
+
+  /* the open chain */
+  GPtrArray              *links;          /* HttplibTransport, bottom first */
+  GIOStream              *base_stream;    /* the first link's stream (a socket, usually) */
+  GIOStream              *stream;         /* the top link's stream: what HTTP is spoken on */
+  GInputStream           *input;
+  GOutputStream          *output;
+  HttplibReadBuffer       buffer;
+
+  /* the exchange in progress */
+  HttplibConnectionState  state;
+  GString                *request;        /* head being built by put_request/put_header */
+  char                   *method;
+  HttplibResponse        *response;       /* weak: the response whose body is being read */
+  gboolean                response_pending; /* end_headers done, get_response not yet called */
+};
+
+enum {
+  PROP_0,
+  PROP_HOST,
+  PROP_PORT,
+  PROP_STRICT,
+  PROP_TIMEOUT,
+  PROP_SOURCE_ADDRESS,
+  PROP_TRANSPORT,
+  PROP_DEBUG_LEVEL,
+  PROP_STATE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_STATE_CHANGED,
+  SIGNAL_EVENT,
+  SIGNAL_INFORMATIONAL,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void initable_iface_init (GInitableIface *iface);
+
+/**
+ * HttplibConnection:
+ *
+ * One connection to one HTTP server, with the API of Python's
+ * `HTTPConnection`: httplib_connection_request() then
+ * httplib_connection_get_response(), or the step-by-step
+ * httplib_connection_put_request(), httplib_connection_put_header(),
+ * httplib_connection_end_headers() and httplib_connection_send().
+ *
+ * The connection opens itself on the first request and again after the
+ * server closed it; a response must be read to its end before the next
+ * request. It is not thread-safe: use it from one thread at a time.
+ */
+G_DEFINE_FINAL_TYPE_WITH_CODE (HttplibConnection, httplib_connection, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, initable_iface_init))
+
+static void
+set_state (HttplibConnection      *self,
+           HttplibConnectionState  state)
+{
+  HttplibConnectionState old = self->state;
+
+  if (old == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  if (g_signal_has_handler_pending (self, signals[SIGNAL_STATE_CHANGED], 0, FALSE))
+    g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, old, state);
+}
+
+/* Drops the stream without touching the state: callers decide what follows. */
+static void
+drop_stream (HttplibConnection *self)
+{
+  if (self->response != NULL)
+    {
+      HttplibResponse *response = self->response;
+
+      self->response = NULL;
+      httplib_response_detach (response);
+    }
+  if (self->stream != NULL)
+    g_io_stream_close (self->stream, NULL, NULL);
+  if (self->base_stream != NULL && self->base_stream != self->stream)
+    g_io_stream_close (self->base_stream, NULL, NULL);
+  self->input = NULL;
+  self->output = NULL;
+  g_clear_object (&self->stream);
+  g_clear_object (&self->base_stream);
+  httplib_read_buffer_reset (&self->buffer);
+  self->response_pending = FALSE;
+}
+
+static void
+httplib_connection_dispose (GObject *object)
+{
+  HttplibConnection *self = HTTPLIB_CONNECTION (object);
+
+  drop_stream (self);
+  g_clear_pointer (&self->links, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (httplib_connection_parent_class)->dispose (object);
+}
+
+static void
+httplib_connection_finalize (GObject *object)
+{
+  HttplibConnection *self = HTTPLIB_CONNECTION (object);
+
+  g_free (self->host_port);
+  g_free (self->host);
+  g_free (self->source_address);
+  g_free (self->transport_name);
+  g_free (self->method);
+  g_string_free (self->request, TRUE);
+  httplib_read_buffer_clear (&self->buffer);
+
+  G_OBJECT_CLASS (httplib_connection_parent_class)->finalize (object);
+}
+
+static void
+httplib_connection_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  HttplibConnection *self = HTTPLIB_CONNECTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_HOST:
+      self->host_port = g_value_dup_string (value);
+      break;
+    case PROP_PORT:
+      self->port = g_value_get_uint (value);
+      break;
+    case PROP_STRICT:
+      httplib_connection_set_strict (self, g_value_get_boolean (value));
+      break;
+    case PROP_TIMEOUT:
+      httplib_connection_set_timeout (self, g_value_get_double (value), NULL);
+      break;
+    case PROP_SOURCE_ADDRESS:
+      httplib_connection_set_source_address (self, g_value_get_string (value));
+      break;
+    case PROP_TRANSPORT:
+      httplib_connection_set_transport (self, g_value_get_string (value));
+      break;
+    case PROP_DEBUG_LEVEL:
+      httplib_connection_set_debug_level (self, g_value_get_int (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+httplib_connection_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  HttplibConnection *self = HTTPLIB_CONNECTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_HOST:
+      g_value_set_string (value, self->host ? self->host : self->host_port);
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, self->port);
+      break;
+    case PROP_STRICT:
+      g_value_set_boolean (value, self->strict);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_double (value, self->timeout);
+      break;
+    case PROP_SOURCE_ADDRESS:
+      g_value_set_string (value, self->source_address);
+      break;
+    case PROP_TRANSPORT:
+      g_value_set_string (value, self->transport_name);
+      break;
+    case PROP_DEBUG_LEVEL:
+      g_value_set_int (value, self->debug_level);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+httplib_connection_class_init (HttplibConnectionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+  const GParamFlags construct = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = httplib_connection_dispose;
+  object_class->finalize = httplib_connection_finalize;
+  object_class->set_property = httplib_connection_set_property;
+  object_class->get_property = httplib_connection_get_property;
+
+  /**
+   * HttplibConnection:host:
+   *
+   * The server's host: a name or an IP literal. At construction it may
+   * carry the port as `host:port` or `[v6]:port`; read back, it is the
+   * host alone.
+   */
+  properties[PROP_HOST] = g_param_spec_string ("host", NULL, NULL, NULL, construct);
+  /**
+   * HttplibConnection:port:
+   *
+   * The server's port. 0 at construction takes it from
+   * [property@Connection:host] or uses %HTTPLIB_HTTP_PORT.
+   */
+  properties[PROP_PORT] = g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT, 0, construct);
+  /**
+   * HttplibConnection:strict:
+   *
+   * Whether a response without a status line (HTTP/0.9) is refused with
+   * %HTTPLIB_ERROR_BAD_STATUS_LINE. TRUE by default, as in Python 3 and curl.
+   */
+  properties[PROP_STRICT] = g_param_spec_boolean ("strict", NULL, NULL, TRUE, rw);
+  /**
+   * HttplibConnection:timeout:
+   *
+   * Seconds that connecting and each blocking read or write may take
+   * before failing with %G_IO_ERROR_TIMED_OUT; 0 means no limit. GIO
+   * counts socket timeouts in whole seconds, so a fraction is rounded up.
+   */
+  properties[PROP_TIMEOUT] = g_param_spec_double ("timeout", NULL, NULL, 0, G_MAXDOUBLE, 0, rw);
+  /**
+   * HttplibConnection:source-address:
+   *
+   * The local address to connect from (`host`, `host:port` or
+   * `[v6]:port`), or %NULL to let the system choose.
+   */
+  properties[PROP_SOURCE_ADDRESS] = g_param_spec_string ("source-address", NULL, NULL, NULL, rw);
+  /**
+   * HttplibConnection:transport:
+   *
+   * The name of the registered transport that opens the connection:
+   * `tcp` by default, or one an application registered.
+   */
+  properties[PROP_TRANSPORT] = g_param_spec_string ("transport", NULL, NULL, "tcp", rw);
+  /**
+   * HttplibConnection:debug-level:
+   *
+   * Above 0, every line sent and received is logged in CPython's form.
+   */
+  properties[PROP_DEBUG_LEVEL] = g_param_spec_int ("debug-level", NULL, NULL, 0, G_MAXINT, 0, rw);
+  /**
+   * HttplibConnection:state:
+   *
+   * Where the connection is in its life and in the current exchange.
+   */
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, HTTPLIB_TYPE_CONNECTION_STATE,
+                                              HTTPLIB_CONNECTION_STATE_DISCONNECTED,
+                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                              G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * HttplibConnection::state-changed:
+   * @connection: the connection
+   * @old_state: the state it left
+   * @new_state: the state it entered
+   *
+   * Emitted on every change of [property@Connection:state].
+   */
+  signals[SIGNAL_STATE_CHANGED] =
+    g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  HTTPLIB_TYPE_CONNECTION_STATE, HTTPLIB_TYPE_CONNECTION_STATE);
+
+  /**
+   * HttplibConnection::event:
+   * @connection: the connection
+   * @event: what a transport of the chain is doing
+   * @stream: (nullable): the stream so far
+   *
+   * Passes on [signal@Transport::event] from every link of the chain:
+   * resolving, connecting, proxy negotiation, TLS handshake.
+   */
+  signals[SIGNAL_EVENT] =
+    g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  HTTPLIB_TYPE_TRANSPORT_EVENT, G_TYPE_IO_STREAM);
+
+  /**
+   * HttplibConnection::informational:
+   * @connection: the connection
+   * @status: the interim status, 100 to 199 but 101
+   * @reason: the reason phrase
+   * @headers: the interim response's headers
+   *
+   * Emitted for each interim response (100 Continue, 103 Early Hints ...)
+   * that httplib_connection_get_response() skips on its way to the final
+   * one.
+   */
+  signals[SIGNAL_INFORMATIONAL] =
+    g_signal_new ("informational", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_UINT, G_TYPE_STRING, HTTPLIB_TYPE_HEADERS);
+}
+
+static void
+httplib_connection_init (HttplibConnection *self)
+{
+  self->strict = TRUE;
+  self->default_port = HTTPLIB_HTTP_PORT;
+  self->transport_name = g_strdup ("tcp");
+  self->request = g_string_sized_new (512);
+  httplib_read_buffer_init (&self->buffer);
+}
+
+static gboolean
+httplib_connection_initable_init (GInitable     *initable,
+                                  GCancellable  *cancellable,
+                                  GError       **error)
+{
+  HttplibConnection *self = HTTPLIB_CONNECTION (initable);
+
+  if (self->host_port == NULL)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL, "no host given");
+      return FALSE;
+    }
+  return httplib_split_host_port (self->host_port, self->port, self->default_port,
+                                  &self->host, &self->port, error);
+}
+
+static void
+initable_iface_init (GInitableIface *iface)
+{
+  iface->init = httplib_connection_initable_init;
+}
+
+/**
+ * httplib_connection_new:
+ * @host: the server: `host`, `host:port` or `[v6]:port`
+ * @port: the port, or 0 to take it from @host or use %HTTPLIB_HTTP_PORT
+ * @error: return location for a #GError
+ *
+ * Creates a connection, as Python's `HTTPConnection(host, port)`; nothing
+ * is sent until the first request. A non-numeric, empty or out-of-range
+ * port, an empty host, or a host with spaces or control characters fails
+ * with %HTTPLIB_ERROR_INVALID_URL.
+ *
+ * Returns: (transfer full): a new connection, or %NULL with @error set
+ */
+HttplibConnection *
+httplib_connection_new (const char *host,
+                        guint       port,
+                        GError    **error)
+{
+  g_return_val_if_fail (host != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return g_initable_new (HTTPLIB_TYPE_CONNECTION, NULL, error,
+                         "host", host, "port", port, NULL);
+}
+
+/* --- the transport chain --- */
+
+static void
+on_transport_event (HttplibTransport      *transport,
+                    HttplibTransportEvent  event,
+                    GIOStream             *stream,
+                    HttplibConnection     *self)
+{
+  if (g_signal_has_handler_pending (self, signals[SIGNAL_EVENT], 0, FALSE))
+    g_signal_emit (self, signals[SIGNAL_EVENT], 0, event, stream);
+}
+
+/* The transports are made once and kept, so a reconnect can reuse their state. */
+static gboolean
+ensure_links (HttplibConnection *self,
+              GError           **error)
+{
+  HttplibTransport *transport;
+  GType type;
+
+  if (self->links != NULL)
+    return TRUE;
+
+  type = httplib_registry_lookup_transport (httplib_registry_get_default (),
+                                            self->transport_name, error);
+  if (type == G_TYPE_INVALID)
+    return FALSE;
+
+  transport = g_object_new (type, NULL);
+  g_signal_connect_object (transport, "event", G_CALLBACK (on_transport_event), self, 0);
+  self->links = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->links, transport);
+  return TRUE;
+}
+
+static HttplibEndpoint *
+make_endpoint (HttplibConnection *self)
+{
+  HttplibEndpoint *endpoint = httplib_endpoint_new (self->host, self->port);
+
+  httplib_endpoint_set_timeout (endpoint, self->timeout);
+  httplib_endpoint_set_source_address (endpoint, self->source_address);
+  return endpoint;
+}
+
+static gboolean
+open_chain (HttplibConnection *self,
+            GCancellable      *cancellable,
+            GError           **error)
+{
+  g_autoptr(HttplibEndpoint) endpoint = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+
+  if (!ensure_links (self, error))
+    return FALSE;
+
+  endpoint = make_endpoint (self);
+  for (guint i = 0; i < self->links->len; i++)
+    {
+      GIOStream *next = httplib_transport_open (self->links->pdata[i], endpoint, stream,
+                                                cancellable, error);
+      if (next == NULL)
+        {
+          if (stream != NULL)
+            g_io_stream_close (stream, NULL, NULL);
+          return FALSE;
+        }
+      if (i == 0)
+        self->base_stream = g_object_ref (next);
+      g_clear_object (&stream);
+      stream = next;
+    }
+
+  self->stream = g_steal_pointer (&stream);
+  self->input = g_io_stream_get_input_stream (self->stream);
+  self->output = g_io_stream_get_output_stream (self->stream);
+  return TRUE;
+}
+
+/**
+ * httplib_connection_connect:
+ * @connection: a connection
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Opens the connection now (Python's `connect()`); requests open it by
+ * themselves when needed. Does nothing when it is open.
+ *
+ * Errors: %G_IO_ERROR_CONNECTION_REFUSED, %G_IO_ERROR_TIMED_OUT,
+ * %G_IO_ERROR_CANCELLED, %G_RESOLVER_ERROR_NOT_FOUND and the other errors
+ * of the transport; %HTTPLIB_ERROR_PLUGIN when the transport is not
+ * registered; %HTTPLIB_ERROR_INVALID_URL for a bad source address.
+ *
+ * Returns: %TRUE when connected
+ */
+gboolean
+httplib_connection_connect (HttplibConnection *connection,
+                            GCancellable      *cancellable,
+                            GError           **error)
+{
+  HttplibConnectionState before;
+
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (connection->stream != NULL)
+    return TRUE;
+
+  before = connection->state;
+  set_state (connection, HTTPLIB_CONNECTION_STATE_CONNECTING);
+  if (!open_chain (connection, cancellable, error))
+    {
+      g_clear_object (&connection->base_stream);
+      set_state (connection, before == HTTPLIB_CONNECTION_STATE_DISCONNECTED
+                             ? HTTPLIB_CONNECTION_STATE_DISCONNECTED
+                             : HTTPLIB_CONNECTION_STATE_CLOSED);
+      return FALSE;
+    }
+  set_state (connection, HTTPLIB_CONNECTION_STATE_IDLE);
+  return TRUE;
+}
+
+/**
+ * httplib_connection_close:
+ * @connection: a connection
+ *
+ * Closes the connection and any response being read (Python's `close()`).
+ * The next request opens it again.
+ */
+void
+httplib_connection_close (HttplibConnection *connection)
+{
+  g_return_if_fail (HTTPLIB_IS_CONNECTION (connection));
+
+  drop_stream (connection);
+  if (connection->state != HTTPLIB_CONNECTION_STATE_DISCONNECTED)
+    set_state (connection, HTTPLIB_CONNECTION_STATE_CLOSED);
+}
+
+/* Whether an idle kept-alive connection can carry a request: the server
+ * may have closed it meanwhile. Unsolicited bytes also make it unusable. */
+static gboolean
+idle_stream_is_usable (HttplibConnection *self)
+{
+  if (httplib_read_buffer_available (&self->buffer) > 0)
+    return FALSE;
+  if (!G_IS_POLLABLE_INPUT_STREAM (self->input) ||
+      !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->input)))
+    return TRUE;
+  /* Readable while idle means end of stream, an error, or bytes nobody asked for. */
+  return !g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (self->input));
+}
+
+/* Opens the connection, or reopens it when the server closed it while idle. */
+static gboolean
+ensure_connected (HttplibConnection *self,
+                  GCancellable      *cancellable,
+                  GError           **error)
+{
+  if (self->stream != NULL && !idle_stream_is_usable (self))
+    httplib_connection_close (self);
+  return httplib_connection_connect (self, cancellable, error);
+}
+
+/* --- writing requests --- */
+
+static gboolean
+write_all (HttplibConnection *self,
+           const GOutputVector *vectors,
+           gsize                n_vectors,
+           GCancellable        *cancellable,
+           GError             **error)
+{
+  if (self->output == NULL)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_NOT_CONNECTED,
+                           "the connection is not open");
+      return FALSE;
+    }
+  if (self->debug_level > 0)
+    for (gsize i = 0; i < n_vectors; i++)
+      httplib_debug_send (vectors[i].buffer, vectors[i].size);
+
+  if (g_output_stream_writev_all (self->output, (GOutputVector *) vectors, n_vectors,
+                                  NULL, cancellable, error))
+    return TRUE;
+
+  /* Part of a request may be out: the connection cannot carry another one. */
+  drop_stream (self);
+  set_state (self, HTTPLIB_CONNECTION_STATE_CLOSED);
+  return FALSE;
+}
+
+/**
+ * httplib_connection_put_request:
+ * @connection: a connection
+ * @method: the method, an RFC 9110 token such as `GET`
+ * @url: the request target, such as `/index.html`; empty means `/`
+ * @skip_host: do not add the automatic `Host` header
+ * @skip_accept_encoding: do not add the automatic `Accept-Encoding: identity`
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Starts a request (Python's `putrequest()`), opening the connection when
+ * needed. Nothing is written until httplib_connection_end_headers().
+ *
+ * Errors: %HTTPLIB_ERROR_INVALID_URL for a method that is not a token or a
+ * URL with spaces or control characters; %HTTPLIB_ERROR_CANNOT_SEND_REQUEST
+ * while another request is in progress or its response was not read to
+ * the end; the errors of httplib_connection_connect().
+ *
+ * Returns: %TRUE when the request was started
+ */
+gboolean
+httplib_connection_put_request (HttplibConnection *connection,
+                                const char        *method,
+                                const char        *url,
+                                gboolean           skip_host,
+                                gboolean           skip_accept_encoding,
+                                GCancellable      *cancellable,
+                                GError           **error)
+{
+  HttplibConnection *self = connection;
+
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (self), FALSE);
+  g_return_val_if_fail (method != NULL, FALSE);
+  g_return_val_if_fail (url != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->response != NULL)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CANNOT_SEND_REQUEST,
+                           "the previous response was not read to its end");
+      return FALSE;
+    }
+  if (self->state == HTTPLIB_CONNECTION_STATE_REQUEST_STARTED ||
+      self->state == HTTPLIB_CONNECTION_STATE_REQUEST_SENT ||
+      self->response_pending)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CANNOT_SEND_REQUEST,
+                           "a request is already in progress");
+      return FALSE;
+    }
+  if (!httplib_validate_method (method, error) || !httplib_validate_url (url, error))
+    return FALSE;
+  if (!ensure_connected (self, cancellable, error))
+    return FALSE;
+
+  g_free (self->method);
+  self->method = g_strdup (method);
+  g_string_truncate (self->request, 0);
+  httplib_write_request_line (self->request, method, url);
+  if (!skip_host)
+    {
+      g_autofree char *host = httplib_format_host_header (self->host, self->port,
+                                                           self->default_port);
+      httplib_write_header (self->request, "Host", host);
+    }
+  if (!skip_accept_encoding)
+    httplib_write_header (self->request, "Accept-Encoding", "identity");
+
+  set_state (self, HTTPLIB_CONNECTION_STATE_REQUEST_STARTED);
+  return TRUE;
+}
+
+static gboolean
+check_can_put_header (HttplibConnection *self,
+                      GError           **error)
+{
+  if (self->state == HTTPLIB_CONNECTION_STATE_REQUEST_STARTED)
+    return TRUE;
+  g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CANNOT_SEND_HEADER,
+                       "headers can only be added between put_request() and end_headers()");
+  return FALSE;
+}
+
+/**
+ * httplib_connection_put_header:
+ * @connection: a connection
+ * @header: the header name, an RFC 9110 token
+ * @value: the value, without CR, LF or NUL
+ * @error: return location for a #GError
+ *
+ * Adds a header to the started request (Python's `putheader()`).
+ *
+ * Errors: %HTTPLIB_ERROR_INVALID_HEADER for a bad name or value;
+ * %HTTPLIB_ERROR_CANNOT_SEND_HEADER outside a started request.
+ *
+ * Returns: %TRUE when the header was added
+ */
+gboolean
+httplib_connection_put_header (HttplibConnection *connection,
+                               const char        *header,
+                               const char        *value,
+                               GError           **error)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), FALSE);
+  g_return_val_if_fail (header != NULL, FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_can_put_header (connection, error) ||
+      !httplib_validate_header (header, value, error))
+    return FALSE;
+  httplib_write_header (connection->request, header, value);
+  return TRUE;
+}
+
+/**
+ * httplib_connection_put_headerv:
+ * @connection: a connection
+ * @header: the header name, an RFC 9110 token
+ * @values: (array zero-terminated=1): one or more values, without CR, LF or NUL
+ * @error: return location for a #GError
+ *
+ * Adds a header with several values, as Python's `putheader(header, *values)`:
+ * each value after the first goes on a continuation line.
+ *
+ * Errors: as httplib_connection_put_header().
+ *
+ * Returns: %TRUE when the header was added
+ */
+gboolean
+httplib_connection_put_headerv (HttplibConnection  *connection,
+                                const char         *header,
+                                const char * const *values,
+                                GError            **error)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), FALSE);
+  g_return_val_if_fail (header != NULL, FALSE);
+  g_return_val_if_fail (values != NULL && values[0] != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_can_put_header (connection, error))
+    return FALSE;
+  for (guint i = 0; values[i]; i++)
+    if (!httplib_validate_header (header, values[i], error))
+      return FALSE;
+  httplib_write_header_values (connection->request, header, values);
+  return TRUE;
+}
+
+/* Ends the head and writes it, with an in-memory body in the same write. */
+static gboolean
+send_head (HttplibConnection *self,
+           GBytes            *body,
+           gboolean           chunked,
+           GCancellable      *cancellable,
+           GError           **error)
+{
+  GOutputVector vectors[4];
+  gsize n = 0;
+  char size_line[24];
+
+  g_string_append_len (self->request, "\r\n", 2);
+  vectors[n].buffer = self->request->str;
+  vectors[n++].size = self->request->len;
+  if (body != NULL && g_bytes_get_size (body) > 0)
+    {
+      gsize size;
+      const void *data = g_bytes_get_data (body, &size);
+
+      if (chunked)
+        {
+          vectors[n].buffer = size_line;
+          vectors[n++].size = g_snprintf (size_line, sizeof size_line,
+                                          "%" G_GSIZE_MODIFIER "x\r\n", size);
+        }
+      vectors[n].buffer = data;
+      vectors[n++].size = size;
+      if (chunked)
+        {
+          vectors[n].buffer = "\r\n0\r\n\r\n";
+          vectors[n++].size = 7;
+        }
+    }
+  else if (body != NULL && chunked)
+    {
+      vectors[n].buffer = "0\r\n\r\n";
+      vectors[n++].size = 5;
+    }
+
+  if (!write_all (self, vectors, n, cancellable, error))
+    return FALSE;
+  set_state (self, HTTPLIB_CONNECTION_STATE_REQUEST_SENT);
+  self->response_pending = TRUE;
+  return TRUE;
+}
+
+/**
+ * httplib_connection_end_headers:
+ * @connection: a connection
+ * @message_body: (nullable): a body to send in the same write as the headers
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Ends the headers and sends the request head (Python's `endheaders()`).
+ * More body may follow with httplib_connection_send().
+ *
+ * Errors: %HTTPLIB_ERROR_CANNOT_SEND_HEADER outside a started request;
+ * %G_IO_ERROR codes from the stream, after which the connection is closed.
+ *
+ * Returns: %TRUE when sent
+ */
+gboolean
+httplib_connection_end_headers (HttplibConnection *connection,
+                                GBytes            *message_body,
+                                GCancellable      *cancellable,
+                                GError           **error)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_can_put_header (connection, error))
+    return FALSE;
+  return send_head (connection, message_body, FALSE, cancellable, error);
+}
+
+/**
+ * httplib_connection_send:
+ * @connection: a connection
+ * @data: (array length=length) (element-type guint8): bytes to send
+ * @length: the number of bytes
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Sends body bytes after httplib_connection_end_headers() (Python's
+ * `send()`).
+ *
+ * Errors: %HTTPLIB_ERROR_NOT_CONNECTED when the connection is not open;
+ * %HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE before the headers were ended
+ * or once the response is being read; %G_IO_ERROR codes from the stream.
+ *
+ * Returns: %TRUE when sent
+ */
+gboolean
+httplib_connection_send (HttplibConnection *connection,
+                         const void        *data,
+                         gsize              length,
+                         GCancellable      *cancellable,
+                         GError           **error)
+{
+  GOutputVector vector = { data, length };
+
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), FALSE);
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (connection->stream == NULL)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_NOT_CONNECTED,
+                           "the connection is not open");
+      return FALSE;
+    }
+  if (connection->state != HTTPLIB_CONNECTION_STATE_REQUEST_SENT)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE,
+                           "send() is for body bytes between end_headers() and get_response()");
+      return FALSE;
+    }
+  return length == 0 || write_all (connection, &vector, 1, cancellable, error);
+}
+
+/**
+ * httplib_connection_send_bytes:
+ * @connection: a connection
+ * @data: bytes to send
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * httplib_connection_send() for a #GBytes, convenient from bindings.
+ *
+ * Returns: %TRUE when sent
+ */
+gboolean
+httplib_connection_send_bytes (HttplibConnection *connection,
+                               GBytes            *data,
+                               GCancellable      *cancellable,
+                               GError           **error)
+{
+  gsize size;
+  const void *bytes;
+
+  g_return_val_if_fail (data != NULL, FALSE);
+
+  bytes = g_bytes_get_data (data, &size);
+  return httplib_connection_send (connection, bytes ? bytes : "", size, cancellable, error);
+}
+
+static gboolean
+method_expects_body (const char *method)
+{
+  return g_ascii_strcasecmp (method, "PUT") == 0 ||
+         g_ascii_strcasecmp (method, "POST") == 0 ||
+         g_ascii_strcasecmp (method, "PATCH") == 0;
+}
+
+/* Streams a body that is not in memory, chunked when its length is unknown. */
+static gboolean
+send_streamed_body (HttplibConnection *self,
+                    HttplibBodySource *body,
+                    gboolean           chunked,
+                    GCancellable      *cancellable,
+                    GError           **error)
+{
+  g_autoptr(GOutputStream) chunker = NULL;
+  GOutputStream *target = self->output;
+  gboolean ok;
+
+  if (self->debug_level > 0)
+    httplib_debug_printf ("send: <body from %s, %" G_GINT64_FORMAT " bytes>",
+                          G_OBJECT_TYPE_NAME (body), httplib_body_source_get_length (body));
+  if (chunked)
+    target = chunker = httplib_chunked_output_stream_new (self->output);
+
+  ok = httplib_body_source_write_to (body, target, cancellable, error);
+  if (ok && chunked)
+    ok = httplib_chunked_output_stream_finish (HTTPLIB_CHUNKED_OUTPUT_STREAM (chunker),
+                                               cancellable, error);
+  if (!ok)
+    {
+      drop_stream (self);
+      set_state (self, HTTPLIB_CONNECTION_STATE_CLOSED);
+    }
+  return ok;
+}
+
+/**
+ * httplib_connection_request:
+ * @connection: a connection
+ * @method: the method, an RFC 9110 token such as `GET`
+ * @url: the request target, such as `/index.html`
+ * @body: (nullable): the body, or %NULL
+ * @headers: (nullable): extra headers
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Sends a whole request (Python's `request()`). Adds `Host` and
+ * `Accept-Encoding: identity` unless @headers has them (in any case);
+ * adds `Content-Length` from the body's length, `0` for PUT, POST and
+ * PATCH without a body, or `Transfer-Encoding: chunked` for a body of
+ * unknown length, unless @headers has `Content-Length` or
+ * `Transfer-Encoding`. A body in memory leaves in the same write as the
+ * headers.
+ *
+ * Everything is validated before a byte is written. Errors: those of
+ * httplib_connection_put_request() and httplib_connection_put_header(),
+ * and of the body source.
+ *
+ * Returns: %TRUE when the request was sent
+ */
+gboolean
+httplib_connection_request (HttplibConnection *connection,
+                            const char        *method,
+                            const char        *url,
+                            HttplibBodySource *body,
+                            HttplibHeaders    *headers,
+                            GCancellable      *cancellable,
+                            GError           **error)
+{
+  HttplibConnection *self = connection;
+  g_autoptr(GBytes) in_memory = NULL;
+  gboolean has_length, has_encoding, chunked = FALSE;
+  HttplibHeadersIter iter;
+  const char *name, *value;
+
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (self), FALSE);
+  g_return_val_if_fail (method != NULL && url != NULL, FALSE);
+  g_return_val_if_fail (body == NULL || HTTPLIB_IS_BODY_SOURCE (body), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Validate every header first: a bad one must not leave a request half-built. */
+  if (headers != NULL)
+    {
+      httplib_headers_iter_init (&iter, headers);
+      while (httplib_headers_iter_next (&iter, &name, &value))
+        if (!httplib_validate_header (name, value, error))
+          return FALSE;
+    }
+
+  has_length = headers && httplib_headers_contains (headers, "Content-Length");
+  has_encoding = headers && httplib_headers_contains (headers, "Transfer-Encoding");
+
+  if (!httplib_connection_put_request (self, method, url,
+                                       headers && httplib_headers_contains (headers, "Host"),
+                                       headers && httplib_headers_contains (headers, "Accept-Encoding"),
+                                       cancellable, error))
+    return FALSE;
+
+  if (!has_length && !has_encoding)
+    {
+      gint64 length = body ? httplib_body_source_get_length (body)
+                           : (method_expects_body (method) ? 0 : -1);
+      char digits[24];
+
+      if (body != NULL && length < 0)
+        {
+          chunked = TRUE;
+          httplib_write_header (self->request, "Transfer-Encoding", "chunked");
+        }
+      else if (length >= 0)
+        {
+          g_snprintf (digits, sizeof digits, "%" G_GINT64_FORMAT, length);
+          httplib_write_header (self->request, "Content-Length", digits);
+        }
+    }
+  else if (has_encoding && !has_length)
+    /* The caller chose chunked coding: we frame the body to match. */
+    chunked = httplib_headers_value_has_token (headers, "Transfer-Encoding", "chunked");
+
+  if (headers != NULL)
+    {
+      httplib_headers_iter_init (&iter, headers);
+      while (httplib_headers_iter_next (&iter, &name, &value))
+        httplib_write_header (self->request, name, value);
+    }
+
+  in_memory = body ? httplib_body_source_get_bytes (body) : NULL;
+  if (!send_head (self, in_memory, chunked, cancellable, error))
+    return FALSE;
+  if (body != NULL && in_memory == NULL)
+    return send_streamed_body (self, body, chunked, cancellable, error);
+  return TRUE;
+}
+
+/**
+ * httplib_connection_request_bytes:
+ * @connection: a connection
+ * @method: the method
+ * @url: the request target
+ * @body: (nullable): the body
+ * @headers: (nullable): extra headers
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * httplib_connection_request() with a #GBytes body, through the `bytes`
+ * plugin (%HTTPLIB_ERROR_PLUGIN when it is missing).
+ *
+ * Returns: %TRUE when the request was sent
+ */
+gboolean
+httplib_connection_request_bytes (HttplibConnection *connection,
+                                  const char        *method,
+                                  const char        *url,
+                                  GBytes            *body,
+                                  HttplibHeaders    *headers,
+                                  GCancellable      *cancellable,
+                                  GError           **error)
+{
+  g_autoptr(HttplibBodySource) source = NULL;
+
+  if (body != NULL && (source = httplib_body_source_new_for_bytes (body, error)) == NULL)
+    return FALSE;
+  return httplib_connection_request (connection, method, url, source, headers,
+                                     cancellable, error);
+}
+
+/**
+ * httplib_connection_request_string:
+ * @connection: a connection
+ * @method: the method
+ * @url: the request target
+ * @body: (nullable): the body, a NUL-terminated string (the NUL is not sent)
+ * @headers: (nullable): extra headers
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * httplib_connection_request() with a string body, as Python's
+ * `request(method, url, "text")`.
+ *
+ * Returns: %TRUE when the request was sent
+ */
+gboolean
+httplib_connection_request_string (HttplibConnection *connection,
+                                   const char        *method,
+                                   const char        *url,
+                                   const char        *body,
+                                   HttplibHeaders    *headers,
+                                   GCancellable      *cancellable,
+                                   GError           **error)
+{
+  g_autoptr(GBytes) bytes = body ? g_bytes_new (body, strlen (body)) : NULL;
+
+  return httplib_connection_request_bytes (connection, method, url, bytes, headers,
+                                           cancellable, error);
+}
+
+/* --- responses --- */
+
+/**
+ * httplib_connection_get_response:
+ * @connection: a connection
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Reads the response to the request sent (Python's `getresponse()`):
+ * status line and headers, skipping interim 1xx responses (each reported
+ * by [signal@Connection::informational]). Read its body before the next
+ * request.
+ *
+ * Errors: %HTTPLIB_ERROR_RESPONSE_NOT_READY when no request was sent or
+ * its response was already taken; %HTTPLIB_ERROR_REMOTE_DISCONNECTED when
+ * the server closed without a status line; %HTTPLIB_ERROR_BAD_STATUS_LINE,
+ * %HTTPLIB_ERROR_UNKNOWN_PROTOCOL, %HTTPLIB_ERROR_LINE_TOO_LONG,
+ * %HTTPLIB_ERROR_TOO_MANY_HEADERS, %HTTPLIB_ERROR_INVALID_HEADER,
+ * %HTTPLIB_ERROR_BAD_FRAMING and %HTTPLIB_ERROR_UNKNOWN_TRANSFER_ENCODING
+ * for a response that cannot be trusted; %G_IO_ERROR codes from the
+ * stream. After any error the connection is closed.
+ *
+ * Returns: (transfer full): the response, or %NULL with @error set
+ */
+HttplibResponse *
+httplib_connection_get_response (HttplibConnection *connection,
+                                 GCancellable      *cancellable,
+                                 GError           **error)
+{
+  HttplibConnection *self = connection;
+  g_autoptr(HttplibResponse) response = NULL;
+
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!self->response_pending || self->stream == NULL)
+    {
+      g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_RESPONSE_NOT_READY,
+                   "no response is ready: %s",
+                   self->state == HTTPLIB_CONNECTION_STATE_REQUEST_STARTED
+                   ? "the request headers were not ended"
+                   : self->response != NULL ? "the response was already taken"
+                                            : "no request was sent");
+      return NULL;
+    }
+
+  self->response_pending = FALSE;
+  response = httplib_response_new (self, self->method, self->strict, self->debug_level);
+  self->response = response;
+  set_state (self, HTTPLIB_CONNECTION_STATE_RESPONSE_ACTIVE);
+
+  if (!httplib_response_begin (response, cancellable, error))
+    {
+      httplib_connection_close (self);
+      return NULL;
+    }
+  return g_steal_pointer (&response);
+}
+
+HttplibReadBuffer *
+httplib_connection_get_read_buffer (HttplibConnection *connection)
+{
+  return &connection->buffer;
+}
+
+GInputStream *
+httplib_connection_get_input (HttplibConnection *connection)
+{
+  return connection->input;
+}
+
+int
+httplib_connection_get_fd (HttplibConnection *connection)
+{
+  if (G_IS_SOCKET_CONNECTION (connection->base_stream))
+    return g_socket_get_fd (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection->base_stream)));
+  return -1;
+}
+
+void
+httplib_connection_emit_informational (HttplibConnection *connection,
+                                       guint              status,
+                                       const char        *reason,
+                                       HttplibHeaders    *headers)
+{
+  if (g_signal_has_handler_pending (connection, signals[SIGNAL_INFORMATIONAL], 0, FALSE))
+    g_signal_emit (connection, signals[SIGNAL_INFORMATIONAL], 0, status, reason, headers);
+}
+
+void
+httplib_connection_response_complete (HttplibConnection *connection,
+                                      HttplibResponse   *response,
+                                      gboolean           will_close)
+{
+  if (connection->response != response)
+    return;
+  /* Forgotten now: the caller may keep the response, finished, as long as it likes. */
+  connection->response = NULL;
+  if (will_close)
+    httplib_connection_close (connection);
+  else
+    set_state (connection, HTTPLIB_CONNECTION_STATE_IDLE);
+}
+
+void
+httplib_connection_response_abandoned (HttplibConnection *connection,
+                                       HttplibResponse   *response)
+{
+  if (connection->response != response)
+    return;
+  connection->response = NULL;
+  httplib_connection_close (connection);
+}
+
+/* --- settings --- */
+
+/**
+ * httplib_connection_set_debug_level:
+ * @connection: a connection
+ * @level: 0 for silence; above 0, every line sent and received is logged
+ *
+ * Python's `set_debuglevel()`. Lines are logged through GLib under the
+ * domain `Httplib` in CPython 3's form (`send: b'...'`, `reply: '...'`,
+ * `header: Name: value`), so g_log_set_handler() can capture them.
+ */
+void
+httplib_connection_set_debug_level (HttplibConnection *connection,
+                                    int                level)
+{
+  g_return_if_fail (HTTPLIB_IS_CONNECTION (connection));
+
+  level = MAX (level, 0);
+  if (connection->debug_level == level)
+    return;
+  connection->debug_level = level;
+  g_object_notify_by_pspec (G_OBJECT (connection), properties[PROP_DEBUG_LEVEL]);
+}
+
+/**
+ * httplib_connection_get_debug_level:
+ * @connection: a connection
+ *
+ * Returns: the debug level
+ */
+int
+httplib_connection_get_debug_level (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), 0);
+  return connection->debug_level;
+}
+
+/**
+ * httplib_connection_get_host:
+ * @connection: a connection
+ *
+ * Returns: the host, without port or brackets
+ */
+const char *
+httplib_connection_get_host (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), NULL);
+  return connection->host;
+}
+
+/**
+ * httplib_connection_get_port:
+ * @connection: a connection
+ *
+ * Returns: the port
+ */
+guint
+httplib_connection_get_port (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), 0);
+  return connection->port;
+}
+
+/**
+ * httplib_connection_get_strict:
+ * @connection: a connection
+ *
+ * Returns: whether HTTP/0.9 responses are refused
+ */
+gboolean
+httplib_connection_get_strict (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), TRUE);
+  return connection->strict;
+}
+
+/**
+ * httplib_connection_set_strict:
+ * @connection: a connection
+ * @strict: %FALSE to accept HTTP/0.9 responses
+ *
+ * Sets [property@Connection:strict].
+ */
+void
+httplib_connection_set_strict (HttplibConnection *connection,
+                               gboolean           strict)
+{
+  g_return_if_fail (HTTPLIB_IS_CONNECTION (connection));
+
+  strict = !!strict;
+  if (connection->strict == strict)
+    return;
+  connection->strict = strict;
+  g_object_notify_by_pspec (G_OBJECT (connection), properties[PROP_STRICT]);
+}
+
+/**
+ * httplib_connection_get_timeout:
+ * @connection: a connection
+ *
+ * Returns: the timeout in seconds, 0 for none
+ */
+double
+httplib_connection_get_timeout (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), 0);
+  return connection->timeout;
+}
+
+/**
+ * httplib_connection_set_timeout:
+ * @connection: a connection
+ * @timeout: seconds, 0 for none
+ * @error: return location for a #GError
+ *
+ * Sets [property@Connection:timeout]; it applies to the open connection
+ * at once. A negative or non-finite value fails with
+ * %G_IO_ERROR_INVALID_ARGUMENT.
+ *
+ * Returns: %TRUE when set
+ */
+gboolean
+httplib_connection_set_timeout (HttplibConnection *connection,
+                                double             timeout,
+                                GError           **error)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), FALSE);
+
+  if (!(timeout >= 0 && timeout <= G_MAXUINT))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "invalid timeout %g: expected seconds from 0 (none) to %u",
+                   timeout, G_MAXUINT);
+      return FALSE;
+    }
+  if (connection->timeout == timeout)
+    return TRUE;
+  connection->timeout = timeout;
+  if (G_IS_SOCKET_CONNECTION (connection->base_stream))
+    g_socket_set_timeout (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection->base_stream)),
+                          timeout > 0 ? (guint) ceil (timeout) : 0);
+  g_object_notify_by_pspec (G_OBJECT (connection), properties[PROP_TIMEOUT]);
+  return TRUE;
+}
+
+/**
+ * httplib_connection_get_source_address:
+ * @connection: a connection
+ *
+ * Returns: (nullable): the local address to connect from
+ */
+const char *
+httplib_connection_get_source_address (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), NULL);
+  return connection->source_address;
+}
+
+/**
+ * httplib_connection_set_source_address:
+ * @connection: a connection
+ * @address: (nullable): `host`, `host:port` or `[v6]:port`, or %NULL
+ *
+ * Sets the local address for the next connect (Python's
+ * `source_address`). An address that cannot be used fails the connect
+ * with %HTTPLIB_ERROR_INVALID_URL.
+ */
+void
+httplib_connection_set_source_address (HttplibConnection *connection,
+                                       const char        *address)
+{
+  g_return_if_fail (HTTPLIB_IS_CONNECTION (connection));
+
+  if (g_strcmp0 (connection->source_address, address) == 0)
+    return;
+  g_free (connection->source_address);
+  connection->source_address = g_strdup (address);
+  g_object_notify_by_pspec (G_OBJECT (connection), properties[PROP_SOURCE_ADDRESS]);
+}
+
+/**
+ * httplib_connection_get_transport:
+ * @connection: a connection
+ *
+ * Returns: the name of the transport that opens the connection
+ */
+const char *
+httplib_connection_get_transport (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), NULL);
+  return connection->transport_name;
+}
+
+/**
+ * httplib_connection_set_transport:
+ * @connection: a connection
+ * @name: a registered transport name, such as `tcp`
+ *
+ * Chooses the transport for the next connect. An unknown name fails the
+ * connect with %HTTPLIB_ERROR_PLUGIN.
+ */
+void
+httplib_connection_set_transport (HttplibConnection *connection,
+                                  const char        *name)
+{
+  g_return_if_fail (HTTPLIB_IS_CONNECTION (connection));
+  g_return_if_fail (name != NULL);
+
+  if (g_strcmp0 (connection->transport_name, name) == 0)
+    return;
+  g_free (connection->transport_name);
+  connection->transport_name = g_strdup (name);
+  /* The chain is rebuilt with the new transport on the next connect. */
+  g_clear_pointer (&connection->links, g_ptr_array_unref);
+  g_object_notify_by_pspec (G_OBJECT (connection), properties[PROP_TRANSPORT]);
+}
+
+/**
+ * httplib_connection_get_state:
+ * @connection: a connection
+ *
+ * Returns: the connection's state
+ */
+HttplibConnectionState
+httplib_connection_get_state (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), HTTPLIB_CONNECTION_STATE_CLOSED);
+  return connection->state;
+}

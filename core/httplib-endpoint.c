@@ -1,0 +1,198 @@
+/* httplib-endpoint.c: where a transport connects, and how
+ *
+ * An endpoint is what a connection hands each link of its transport chain:
+ * the host and port to reach, the timeout and source address to use, and
+ * extra headers for transports that speak HTTP themselves (a CONNECT
+ * tunnel). It is a plain value, so a transport written in Python or
+ * JavaScript reads it through getters.
+ */
+#include "httplib-endpoint.h"
+
+struct _HttplibEndpoint {
+  char           *host;
+  guint16         port;
+  double          timeout;
+  char           *source_address;
+  HttplibHeaders *headers;
+};
+
+static void
+endpoint_clear (HttplibEndpoint *self)
+{
+  g_free (self->host);
+  g_free (self->source_address);
+  g_clear_pointer (&self->headers, httplib_headers_unref);
+}
+
+/**
+ * HttplibEndpoint:
+ *
+ * Where and how a [iface@Transport] connects: host, port, timeout, source
+ * address, and extra headers for transports that send a request of their
+ * own.
+ */
+G_DEFINE_BOXED_TYPE (HttplibEndpoint, httplib_endpoint, httplib_endpoint_ref, httplib_endpoint_unref)
+
+/**
+ * httplib_endpoint_new:
+ * @host: a host name or IP literal (without brackets)
+ * @port: a port
+ *
+ * Returns: (transfer full): a new endpoint with no timeout
+ */
+HttplibEndpoint *
+httplib_endpoint_new (const char *host,
+                      guint16     port)
+{
+  HttplibEndpoint *self;
+
+  g_return_val_if_fail (host != NULL, NULL);
+
+  self = g_atomic_rc_box_new0 (HttplibEndpoint);
+  self->host = g_strdup (host);
+  self->port = port;
+  return self;
+}
+
+/**
+ * httplib_endpoint_ref:
+ * @endpoint: an endpoint
+ *
+ * Returns: (transfer full): @endpoint
+ */
+HttplibEndpoint *
+httplib_endpoint_ref (HttplibEndpoint *endpoint)
+{
+  g_return_val_if_fail (endpoint != NULL, NULL);
+  return g_atomic_rc_box_acquire (endpoint);
+}
+
+/**
+ * httplib_endpoint_unref:
+ * @endpoint: (transfer full): an endpoint
+ *
+ * Drops a reference.
+ */
+void
+httplib_endpoint_unref (HttplibEndpoint *endpoint)
+{
+  g_return_if_fail (endpoint != NULL);
+  g_atomic_rc_box_release_full (endpoint, (GDestroyNotify) endpoint_clear);
+}
+
+/**
+ * httplib_endpoint_get_host:
+ * @endpoint: an endpoint
+ *
+ * Returns: the host name or IP literal
+ */
+const char *
+httplib_endpoint_get_host (HttplibEndpoint *endpoint)
+{
+  g_return_val_if_fail (endpoint != NULL, NULL);
+  return endpoint->host;
+}
+
+/**
+ * httplib_endpoint_get_port:
+ * @endpoint: an endpoint
+ *
+ * Returns: the port
+ */
+guint16
+httplib_endpoint_get_port (HttplibEndpoint *endpoint)
+{
+  g_return_val_if_fail (endpoint != NULL, 0);
+  return endpoint->port;
+}
+
+/**
+ * httplib_endpoint_get_timeout:
+ * @endpoint: an endpoint
+ *
+ * Returns: the timeout of blocking operations in seconds, 0 for none
+ */
+double
+httplib_endpoint_get_timeout (HttplibEndpoint *endpoint)
+{
+  g_return_val_if_fail (endpoint != NULL, 0);
+  return endpoint->timeout;
+}
+
+/**
+ * httplib_endpoint_set_timeout:
+ * @endpoint: an endpoint
+ * @timeout: seconds, 0 for none
+ *
+ * Sets the timeout a transport applies to connecting and to the stream.
+ */
+void
+httplib_endpoint_set_timeout (HttplibEndpoint *endpoint,
+                              double           timeout)
+{
+  g_return_if_fail (endpoint != NULL);
+  g_return_if_fail (timeout >= 0);
+  endpoint->timeout = timeout;
+}
+
+/**
+ * httplib_endpoint_get_source_address:
+ * @endpoint: an endpoint
+ *
+ * Returns: (nullable): the local address to connect from, as `host`,
+ *   `host:port` or `[v6]:port`
+ */
+const char *
+httplib_endpoint_get_source_address (HttplibEndpoint *endpoint)
+{
+  g_return_val_if_fail (endpoint != NULL, NULL);
+  return endpoint->source_address;
+}
+
+/**
+ * httplib_endpoint_set_source_address:
+ * @endpoint: an endpoint
+ * @address: (nullable): the local address to connect from
+ *
+ * Sets the local address.
+ */
+void
+httplib_endpoint_set_source_address (HttplibEndpoint *endpoint,
+                                     const char      *address)
+{
+  g_return_if_fail (endpoint != NULL);
+  g_free (endpoint->source_address);
+  endpoint->source_address = g_strdup (address);
+}
+
+/**
+ * httplib_endpoint_get_headers:
+ * @endpoint: an endpoint
+ *
+ * Returns: (nullable) (transfer none): extra headers for transports that
+ *   send a request of their own
+ */
+HttplibHeaders *
+httplib_endpoint_get_headers (HttplibEndpoint *endpoint)
+{
+  g_return_val_if_fail (endpoint != NULL, NULL);
+  return endpoint->headers;
+}
+
+/**
+ * httplib_endpoint_set_headers:
+ * @endpoint: an endpoint
+ * @headers: (nullable): extra headers
+ *
+ * Sets extra headers for transports that send a request of their own.
+ */
+void
+httplib_endpoint_set_headers (HttplibEndpoint *endpoint,
+                              HttplibHeaders  *headers)
+{
+  g_return_if_fail (endpoint != NULL);
+  if (headers)
+    httplib_headers_ref (headers);
+  g_clear_pointer (&endpoint->headers, httplib_headers_unref);
+  endpoint->headers = headers;
+}

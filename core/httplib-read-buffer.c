@@ -1,0 +1,84 @@
+/* httplib-read-buffer.c: the connection's one read buffer */
+#include "httplib-read-buffer-private.h"
+
+#include <string.h>
+
+void
+httplib_read_buffer_init (HttplibReadBuffer *buffer)
+{
+  buffer->size = HTTPLIB_READ_BUFFER_INITIAL;
+  buffer->data = g_malloc (buffer->size);
+  buffer->start = buffer->end = 0;
+}
+
+void
+httplib_read_buffer_clear (HttplibReadBuffer *buffer)
+{
+  g_clear_pointer (&buffer->data, g_free);
+  buffer->size = buffer->start = buffer->end = 0;
+}
+
+/* Drops whatever is buffered, when the stream under it is replaced. */
+void
+httplib_read_buffer_reset (HttplibReadBuffer *buffer)
+{
+  buffer->start = buffer->end = 0;
+}
+
+/* Makes room at the end: first by moving the unread bytes to the front,
+ * then by growing, up to HTTPLIB_READ_BUFFER_MAX. */
+static gboolean
+make_room (HttplibReadBuffer *buffer)
+{
+  if (buffer->end < buffer->size)
+    return TRUE;
+  if (buffer->start > 0)
+    {
+      memmove (buffer->data, buffer->data + buffer->start, buffer->end - buffer->start);
+      buffer->end -= buffer->start;
+      buffer->start = 0;
+      return TRUE;
+    }
+  if (buffer->size >= HTTPLIB_READ_BUFFER_MAX)
+    return FALSE;
+  buffer->size = MIN (buffer->size * 2, HTTPLIB_READ_BUFFER_MAX);
+  buffer->data = g_realloc (buffer->data, buffer->size);
+  return TRUE;
+}
+
+/* One read from the stream. Returns the bytes added, 0 at end of stream,
+ * -1 with error set. */
+gssize
+httplib_read_buffer_fill (HttplibReadBuffer *buffer,
+                          GInputStream      *stream,
+                          GCancellable      *cancellable,
+                          GError           **error)
+{
+  gssize n;
+
+  if (!make_room (buffer))
+    {
+      /* The parser's line limit stops long before this: reaching it is a bug. */
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                           "read buffer full");
+      return -1;
+    }
+  n = g_input_stream_read (stream, buffer->data + buffer->end,
+                           buffer->size - buffer->end, cancellable, error);
+  if (n > 0)
+    buffer->end += n;
+  return n;
+}
+
+/* Copies up to count buffered bytes to dest and consumes them. */
+gsize
+httplib_read_buffer_take (HttplibReadBuffer *buffer,
+                          void              *dest,
+                          gsize              count)
+{
+  gsize n = MIN (count, httplib_read_buffer_available (buffer));
+
+  memcpy (dest, httplib_read_buffer_peek (buffer), n);
+  httplib_read_buffer_consume (buffer, n);
+  return n;
+}

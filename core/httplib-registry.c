@@ -1,0 +1,472 @@
+/* httplib-registry.c: plugins by name
+ *
+ * The registry maps names ("tcp", "bytes") to GTypes that implement
+ * HttplibTransport or HttplibBodySource. On first use it loads every module
+ * in the plugin folders; each module's entry point registers its types
+ * through the same door an application uses.
+ */
+#include "httplib-registry.h"
+#include "httplib-body-source.h"
+#include "httplib-error.h"
+#include "httplib-transport.h"
+
+#include <gmodule.h>
+#include <string.h>
+
+struct _HttplibRegistry {
+  GObject     parent_instance;
+
+  GRecMutex   lock;          /* recursive: a module registers while we load it */
+  GStrv       plugin_dirs;
+  gboolean    loaded;
+  const char *loading_file;  /* the module being loaded, for entries' origin */
+  GHashTable *transports;    /* name -> Entry */
+  GHashTable *body_sources;  /* name -> Entry */
+  GHashTable *module_names;  /* file names loaded: an earlier folder shadows a later one */
+  GPtrArray  *failures;      /* one message per module that did not load */
+};
+
+typedef struct {
+  GType  type;
+  char  *origin;             /* the module file, or "application" */
+} Entry;
+
+/**
+ * HttplibRegistry:
+ *
+ * Finds plugins and dispatches by name.
+ *
+ * The default registry searches every folder of the `HTTPLIB_PLUGIN_PATH`
+ * environment variable (colon-separated), then the installed plugin
+ * folder. An application may register its own types at any time:
+ *
+ * ```c
+ * httplib_registry_register_transport (httplib_registry_get_default (),
+ *                                      "memory", MY_TYPE_MEMORY_TRANSPORT,
+ *                                      &error);
+ * httplib_connection_set_transport (connection, "memory");
+ * ```
+ */
+G_DEFINE_FINAL_TYPE (HttplibRegistry, httplib_registry, G_TYPE_OBJECT)
+
+static void
+entry_free (gpointer data)
+{
+  Entry *entry = data;
+
+  g_free (entry->origin);
+  g_free (entry);
+}
+
+static void
+httplib_registry_finalize (GObject *object)
+{
+  HttplibRegistry *self = HTTPLIB_REGISTRY (object);
+
+  g_clear_pointer (&self->plugin_dirs, g_strfreev);
+  g_clear_pointer (&self->transports, g_hash_table_unref);
+  g_clear_pointer (&self->body_sources, g_hash_table_unref);
+  g_clear_pointer (&self->failures, g_ptr_array_unref);
+  g_clear_pointer (&self->module_names, g_hash_table_unref);
+  g_rec_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (httplib_registry_parent_class)->finalize (object);
+}
+
+static void
+httplib_registry_class_init (HttplibRegistryClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = httplib_registry_finalize;
+}
+
+static void
+httplib_registry_init (HttplibRegistry *self)
+{
+  g_rec_mutex_init (&self->lock);
+  self->transports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, entry_free);
+  self->body_sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, entry_free);
+  self->failures = g_ptr_array_new_with_free_func (g_free);
+  self->module_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/**
+ * httplib_registry_new:
+ * @plugin_dirs: (array zero-terminated=1) (nullable): the folders to load
+ *   modules from, or %NULL for none
+ *
+ * Creates a registry of its own, for programs and tests that want to
+ * choose exactly which modules are loaded. Most callers want
+ * httplib_registry_get_default().
+ *
+ * Returns: (transfer full): a new registry
+ */
+HttplibRegistry *
+httplib_registry_new (const char * const *plugin_dirs)
+{
+  HttplibRegistry *self = g_object_new (HTTPLIB_TYPE_REGISTRY, NULL);
+
+  self->plugin_dirs = plugin_dirs ? g_strdupv ((char **) plugin_dirs) : g_new0 (char *, 1);
+  return self;
+}
+
+static GStrv
+default_plugin_dirs (void)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char *path = g_getenv ("HTTPLIB_PLUGIN_PATH");
+
+  if (path != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (path, G_SEARCHPATH_SEPARATOR_S, -1);
+
+      for (guint i = 0; parts[i]; i++)
+        if (*parts[i] != '\0')
+          g_strv_builder_add (builder, parts[i]);
+    }
+  g_strv_builder_add (builder, HTTPLIB_PLUGIN_DIR);
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * httplib_registry_get_default:
+ *
+ * Returns: (transfer none): the registry every connection uses
+ */
+HttplibRegistry *
+httplib_registry_get_default (void)
+{
+  static HttplibRegistry *registry;
+
+  if (g_once_init_enter (&registry))
+    {
+      HttplibRegistry *self = g_object_new (HTTPLIB_TYPE_REGISTRY, NULL);
+
+      self->plugin_dirs = default_plugin_dirs ();
+      g_once_init_leave (&registry, self);
+    }
+  return registry;
+}
+
+/**
+ * httplib_registry_get_plugin_dirs:
+ * @registry: a registry
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the folders searched
+ *   for modules, in order
+ */
+const char * const *
+httplib_registry_get_plugin_dirs (HttplibRegistry *registry)
+{
+  g_return_val_if_fail (HTTPLIB_IS_REGISTRY (registry), NULL);
+  return (const char * const *) registry->plugin_dirs;
+}
+
+static void
+record_failure (HttplibRegistry *self,
+                const char      *format,
+                ...) G_GNUC_PRINTF (2, 3);
+
+static void
+record_failure (HttplibRegistry *self,
+                const char      *format,
+                ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_ptr_array_add (self->failures, g_strdup_vprintf (format, args));
+  va_end (args);
+}
+
+static gboolean
+register_type (HttplibRegistry *self,
+               GHashTable      *table,
+               const char      *kind,
+               GType            iface,
+               const char      *name,
+               GType            type,
+               GError         **error)
+{
+  Entry *entry;
+
+  if (name == NULL || *name == '\0')
+    {
+      g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
+                   "a %s needs a non-empty name", kind);
+      return FALSE;
+    }
+  if (!G_TYPE_IS_INSTANTIATABLE (type) || G_TYPE_IS_ABSTRACT (type) ||
+      !g_type_is_a (type, iface))
+    {
+      g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
+                   "cannot register %s '%s': type %s is not an instantiable %s",
+                   kind, name, g_type_name (type) ? g_type_name (type) : "(invalid)",
+                   g_type_name (iface));
+      return FALSE;
+    }
+
+  g_rec_mutex_lock (&self->lock);
+  entry = g_hash_table_lookup (table, name);
+  if (entry != NULL)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("%s '%s' is already registered (type %s from %s)",
+                         kind, name, g_type_name (entry->type), entry->origin);
+
+      /* A module's failure is kept so that lookups can name the file. */
+      if (self->loading_file != NULL)
+        record_failure (self, "%s: %s", self->loading_file, message);
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN, message);
+      g_rec_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+  entry = g_new0 (Entry, 1);
+  entry->type = type;
+  entry->origin = g_strdup (self->loading_file ? self->loading_file : "application");
+  g_hash_table_insert (table, g_strdup (name), entry);
+  g_rec_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/**
+ * httplib_registry_register_transport:
+ * @registry: a registry
+ * @name: the name connections use to ask for it
+ * @type: a type implementing [iface@Transport]
+ * @error: return location for a #GError
+ *
+ * Registers a transport. Fails with %HTTPLIB_ERROR_PLUGIN when @type does
+ * not implement the interface or @name is taken.
+ *
+ * Returns: %TRUE when registered
+ */
+gboolean
+httplib_registry_register_transport (HttplibRegistry *registry,
+                                     const char      *name,
+                                     GType            type,
+                                     GError         **error)
+{
+  g_return_val_if_fail (HTTPLIB_IS_REGISTRY (registry), FALSE);
+  return register_type (registry, registry->transports, "transport",
+                        HTTPLIB_TYPE_TRANSPORT, name, type, error);
+}
+
+/**
+ * httplib_registry_register_body_source:
+ * @registry: a registry
+ * @name: the name used to ask for it
+ * @type: a type implementing [iface@BodySource]
+ * @error: return location for a #GError
+ *
+ * Registers a body source. Fails with %HTTPLIB_ERROR_PLUGIN when @type does
+ * not implement the interface or @name is taken.
+ *
+ * Returns: %TRUE when registered
+ */
+gboolean
+httplib_registry_register_body_source (HttplibRegistry *registry,
+                                       const char      *name,
+                                       GType            type,
+                                       GError         **error)
+{
+  g_return_val_if_fail (HTTPLIB_IS_REGISTRY (registry), FALSE);
+  return register_type (registry, registry->body_sources, "body source",
+                        HTTPLIB_TYPE_BODY_SOURCE, name, type, error);
+}
+
+typedef const HttplibPluginInfo *(*QueryFunc) (void);
+
+static void
+load_module (HttplibRegistry *self,
+             const char      *path)
+{
+  GModule *module;
+  gpointer symbol = NULL;
+  const HttplibPluginInfo *info;
+
+  /* Local binding keeps one plugin's symbols from resolving another's. */
+  module = g_module_open (path, G_MODULE_BIND_LOCAL);
+  if (module == NULL)
+    {
+      record_failure (self, "%s: %s", path, g_module_error ());
+      return;
+    }
+  if (!g_module_symbol (module, HTTPLIB_PLUGIN_ENTRY_POINT, &symbol) || symbol == NULL)
+    {
+      record_failure (self, "%s: no %s entry point", path, HTTPLIB_PLUGIN_ENTRY_POINT);
+      g_module_close (module);
+      return;
+    }
+  info = ((QueryFunc) symbol) ();
+  if (info == NULL || info->api_version != HTTPLIB_PLUGIN_API_VERSION)
+    {
+      record_failure (self, "%s: built for plugin API %u, this library has %u",
+                      path, info ? info->api_version : 0, HTTPLIB_PLUGIN_API_VERSION);
+      g_module_close (module);
+      return;
+    }
+  if (info->register_types == NULL)
+    {
+      record_failure (self, "%s: plugin '%s' has no register function",
+                      path, info->name ? info->name : "?");
+      g_module_close (module);
+      return;
+    }
+
+  /* Types registered by the module live as long as the process. */
+  g_module_make_resident (module);
+  self->loading_file = path;
+  info->register_types (self);
+  self->loading_file = NULL;
+}
+
+static gboolean
+is_module_file (const char *name)
+{
+  return g_str_has_suffix (name, "." G_MODULE_SUFFIX);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+static void
+load_dir (HttplibRegistry *self,
+          const char      *dir_path)
+{
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  /* A folder that does not exist is simply empty: the default path has several. */
+  dir = g_dir_open (dir_path, 0, NULL);
+  if (dir == NULL)
+    return;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (is_module_file (name) && !g_hash_table_contains (self->module_names, name))
+      g_ptr_array_add (names, g_strdup (name));
+
+  /* Sorted, so which module wins a name conflict does not depend on the file system. */
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *path = g_build_filename (dir_path, names->pdata[i], NULL);
+
+      g_hash_table_add (self->module_names, g_strdup (names->pdata[i]));
+      load_module (self, path);
+    }
+}
+
+/**
+ * httplib_registry_load_plugins:
+ * @registry: a registry
+ * @error: return location for a #GError
+ *
+ * Loads every module in the plugin folders, once; later calls do nothing.
+ * Lookups call it on first use. A module that fails to load is skipped
+ * and named in the error (%HTTPLIB_ERROR_PLUGIN) and in the message of
+ * any later failed lookup; the other modules still load.
+ *
+ * Returns: %TRUE when every module loaded
+ */
+gboolean
+httplib_registry_load_plugins (HttplibRegistry *registry,
+                               GError         **error)
+{
+  g_return_val_if_fail (HTTPLIB_IS_REGISTRY (registry), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  gboolean ok;
+
+  g_rec_mutex_lock (&registry->lock);
+  if (!registry->loaded)
+    {
+      registry->loaded = TRUE;
+      for (guint i = 0; registry->plugin_dirs[i]; i++)
+        load_dir (registry, registry->plugin_dirs[i]);
+    }
+  ok = registry->failures->len == 0;
+  if (!ok)
+    g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
+                         registry->failures->pdata[0]);
+  g_rec_mutex_unlock (&registry->lock);
+
+  return ok;
+}
+
+static GType
+lookup (HttplibRegistry *self,
+        GHashTable      *table,
+        const char      *kind,
+        const char      *name,
+        GError         **error)
+{
+  Entry *entry;
+  GType type = G_TYPE_INVALID;
+
+  g_rec_mutex_lock (&self->lock);
+  httplib_registry_load_plugins (self, NULL);
+
+  entry = g_hash_table_lookup (table, name);
+  if (entry != NULL)
+    type = entry->type;
+  else
+    {
+      g_autofree char *dirs = g_strjoinv (", ", self->plugin_dirs);
+      g_autoptr(GString) message = g_string_new (NULL);
+
+      g_string_printf (message, "no %s named '%s' is registered (plugin folders searched: %s)",
+                       kind, name, *dirs ? dirs : "none");
+      for (guint i = 0; i < self->failures->len; i++)
+        g_string_append_printf (message, "; failed to load %s", (char *) self->failures->pdata[i]);
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN, message->str);
+    }
+  g_rec_mutex_unlock (&self->lock);
+  return type;
+}
+
+/**
+ * httplib_registry_lookup_transport:
+ * @registry: a registry
+ * @name: a transport name
+ * @error: return location for a #GError
+ *
+ * Finds a transport, loading the plugin modules on first use. Fails with
+ * %HTTPLIB_ERROR_PLUGIN naming @name and the folders searched.
+ *
+ * Returns: the type, or %G_TYPE_INVALID with @error set
+ */
+GType
+httplib_registry_lookup_transport (HttplibRegistry *registry,
+                                   const char      *name,
+                                   GError         **error)
+{
+  g_return_val_if_fail (HTTPLIB_IS_REGISTRY (registry), G_TYPE_INVALID);
+  g_return_val_if_fail (name != NULL, G_TYPE_INVALID);
+  return lookup (registry, registry->transports, "transport", name, error);
+}
+
+/**
+ * httplib_registry_lookup_body_source:
+ * @registry: a registry
+ * @name: a body source name
+ * @error: return location for a #GError
+ *
+ * Finds a body source, loading the plugin modules on first use. Fails with
+ * %HTTPLIB_ERROR_PLUGIN naming @name and the folders searched.
+ *
+ * Returns: the type, or %G_TYPE_INVALID with @error set
+ */
+GType
+httplib_registry_lookup_body_source (HttplibRegistry *registry,
+                                     const char      *name,
+                                     GError         **error)
+{
+  g_return_val_if_fail (HTTPLIB_IS_REGISTRY (registry), G_TYPE_INVALID);
+  g_return_val_if_fail (name != NULL, G_TYPE_INVALID);
+  return lookup (registry, registry->body_sources, "body source", name, error);
+}

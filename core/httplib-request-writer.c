@@ -1,0 +1,215 @@
+/* httplib-request-writer.c: validating and serialising a request */
+#include "httplib-request-writer-private.h"
+#include "httplib-debug-private.h"
+#include "httplib-error.h"
+#include "httplib-parser-private.h"
+
+#include <string.h>
+
+/* The first byte in s that a request line may not carry, or NULL. */
+static const char *
+find_control (const char *s)
+{
+  for (; *s; s++)
+    if ((guchar) *s <= 0x20 || (guchar) *s == 0x7f)
+      return s;
+  return NULL;
+}
+
+static void
+set_repr_error (GError    **error,
+                int         code,
+                const char *what,
+                const char *text)
+{
+  g_autofree char *repr = httplib_debug_repr (text, strlen (text), FALSE);
+
+  g_set_error (error, HTTPLIB_ERROR, code, "%s %s", what, repr);
+}
+
+gboolean
+httplib_validate_method (const char *method,
+                         GError    **error)
+{
+  if (httplib_is_token (method, strlen (method)))
+    return TRUE;
+  set_repr_error (error, HTTPLIB_ERROR_INVALID_URL,
+                  "method must be an RFC 9110 token; invalid method", method);
+  return FALSE;
+}
+
+static gboolean
+validate_no_control (const char *text,
+                     const char *what,
+                     GError    **error)
+{
+  const char *bad = find_control (text);
+  g_autofree char *repr = NULL;
+
+  if (bad == NULL)
+    return TRUE;
+  repr = httplib_debug_repr (text, strlen (text), FALSE);
+  g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL,
+               "%s can't contain control characters. %s (found at least '\\x%02x')",
+               what, repr, (guchar) *bad);
+  return FALSE;
+}
+
+gboolean
+httplib_validate_url (const char *url,
+                      GError    **error)
+{
+  return validate_no_control (url, "URL", error);
+}
+
+gboolean
+httplib_validate_host (const char *host,
+                       GError    **error)
+{
+  if (*host == '\0')
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL,
+                           "empty host");
+      return FALSE;
+    }
+  return validate_no_control (host, "host", error);
+}
+
+gboolean
+httplib_validate_header (const char *name,
+                         const char *value,
+                         GError    **error)
+{
+  if (!httplib_is_token (name, strlen (name)))
+    {
+      set_repr_error (error, HTTPLIB_ERROR_INVALID_HEADER, "Invalid header name", name);
+      return FALSE;
+    }
+  if (strpbrk (value, "\r\n") != NULL)
+    {
+      set_repr_error (error, HTTPLIB_ERROR_INVALID_HEADER, "Invalid header value", value);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+httplib_write_request_line (GString    *out,
+                            const char *method,
+                            const char *url)
+{
+  g_string_append (out, method);
+  g_string_append_c (out, ' ');
+  g_string_append (out, *url ? url : "/");
+  g_string_append (out, " HTTP/1.1\r\n");
+}
+
+void
+httplib_write_header (GString    *out,
+                      const char *name,
+                      const char *value)
+{
+  g_string_append (out, name);
+  g_string_append_len (out, ": ", 2);
+  g_string_append (out, value);
+  g_string_append_len (out, "\r\n", 2);
+}
+
+void
+httplib_write_header_values (GString            *out,
+                             const char         *name,
+                             const char * const *values)
+{
+  g_string_append (out, name);
+  g_string_append_c (out, ':');
+  for (guint i = 0; values[i]; i++)
+    {
+      /* Python joins several arguments with CRLF TAB: continuation lines. */
+      g_string_append (out, i == 0 ? " " : "\r\n\t");
+      g_string_append (out, values[i]);
+    }
+  g_string_append_len (out, "\r\n", 2);
+}
+
+char *
+httplib_format_host_header (const char *host,
+                            guint       port,
+                            guint       default_port)
+{
+  GString *out = g_string_new (NULL);
+
+  if (strchr (host, ':') != NULL)
+    {
+      const char *zone = strchr (host, '%');
+
+      /* The zone id names a local interface; it means nothing to the server. */
+      g_string_append_c (out, '[');
+      g_string_append_len (out, host, zone ? zone - host : (gssize) strlen (host));
+      g_string_append_c (out, ']');
+    }
+  else if (!g_str_is_ascii (host))
+    {
+      g_autofree char *ascii = g_hostname_to_ascii (host);
+
+      g_string_append (out, ascii ? ascii : host);
+    }
+  else
+    g_string_append (out, host);
+
+  if (port != default_port)
+    g_string_append_printf (out, ":%u", port);
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+httplib_split_host_port (const char *host_port,
+                         guint       port,
+                         guint       default_port,
+                         char      **host_out,
+                         guint      *port_out,
+                         GError    **error)
+{
+  g_autofree char *host = NULL;
+  const char *colon = strrchr (host_port, ':');
+  const char *bracket = strrchr (host_port, ']');
+  gboolean bare_ipv6 = colon != NULL && bracket == NULL && strchr (host_port, ':') != colon;
+
+  if (port == 0 && colon != NULL && colon > bracket && !bare_ipv6)
+    {
+      guint64 value;
+
+      if (!g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &value, NULL))
+        {
+          g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL,
+                       colon[1] == '\0' ? "empty port in '%s'" : "nonnumeric port: '%s'",
+                       colon[1] == '\0' ? host_port : colon + 1);
+          return FALSE;
+        }
+      port = value;
+      host = g_strndup (host_port, colon - host_port);
+    }
+  else
+    host = g_strdup (host_port);
+
+  if (port > G_MAXUINT16)
+    {
+      g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL,
+                   "port %u is out of range", port);
+      return FALSE;
+    }
+
+  /* "[::1]" names the IPv6 host "::1". */
+  if (host[0] == '[' && g_str_has_suffix (host, "]"))
+    {
+      char *inner = g_strndup (host + 1, strlen (host) - 2);
+
+      g_free (host);
+      host = inner;
+    }
+  if (!httplib_validate_host (host, error))
+    return FALSE;
+
+  *host_out = g_steal_pointer (&host);
+  *port_out = port ? port : default_port;
+  return TRUE;
+}

@@ -1,0 +1,975 @@
+/* httplib-response.c: one response read from a connection
+ *
+ * The response parses its head from the connection's read buffer in place
+ * and then hands out the body, framed by Content-Length, chunked coding or
+ * the end of the connection. Small reads are served from the buffer;
+ * large ones go straight from the stream into the caller's memory.
+ *
+ * ```c
+ * g_autoptr(HttplibResponse) response = httplib_connection_get_response (conn, NULL, &error);
+ * g_print ("%u %s\n", httplib_response_get_status (response),
+ *          httplib_response_get_reason (response));
+ * g_autoptr(GBytes) body = httplib_response_read (response, -1, NULL, &error);
+ * ```
+ */
+#include "httplib-response-private.h"
+#include "httplib-connection-private.h"
+#include "httplib-debug-private.h"
+#include "httplib-enum-types.h"
+#include "httplib-error.h"
+#include "httplib-parser-private.h"
+
+#include <string.h>
+
+/* Reads at least this large skip the buffer and land in the caller's memory. */
+#define DIRECT_READ_MIN (8 * 1024)
+/* CPython skips any number of 100s; we bound every kind of interim response. */
+#define MAX_INTERIM_RESPONSES 100
+
+struct _HttplibResponse {
+  GObject               parent_instance;
+
+  HttplibConnection    *connection;    /* strong: its stream and buffer are ours to read */
+  char                 *method;
+  gboolean              strict;
+  int                   debug_level;
+
+  HttplibResponseState  state;
+  guint                 version;
+  guint                 status;
+  char                 *reason;
+  HttplibHeaders       *headers;
+  HttplibHeaders       *trailers;
+  gboolean              will_close;
+
+  HttplibBodyMode       mode;
+  gint64                length;        /* Content-Length as sent, or -1 */
+  guint64               remaining;     /* LENGTH mode: bytes still to read */
+  guint64               body_read;     /* bytes handed to the caller so far */
+  HttplibChunkDecoder   chunks;
+  GBytes               *partial;       /* what arrived before an IncompleteRead */
+  gsize                 gathered;      /* bytes the running read() holds, for its message */
+  GHashTable           *joined;        /* name -> "v1, v2" for get_header() */
+};
+
+enum {
+  PROP_0,
+  PROP_STATUS,
+  PROP_REASON,
+  PROP_VERSION,
+  PROP_MSG,
+  PROP_STATE,
+  PROP_WILL_CLOSE,
+  PROP_LENGTH,
+  PROP_CHUNKED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_STATE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/**
+ * HttplibResponse:
+ *
+ * One response, as Python's `HTTPResponse`: status, reason, version and
+ * headers once httplib_connection_get_response() returns, then the body
+ * through httplib_response_read() or httplib_response_read_into().
+ *
+ * The whole body must be read (or the response closed) before the
+ * connection takes its next request.
+ */
+G_DEFINE_FINAL_TYPE (HttplibResponse, httplib_response, G_TYPE_OBJECT)
+
+static void
+set_state (HttplibResponse      *self,
+           HttplibResponseState  state)
+{
+  HttplibResponseState old = self->state;
+
+  if (old == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  if (g_signal_has_handler_pending (self, signals[SIGNAL_STATE_CHANGED], 0, FALSE))
+    g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, old, state);
+}
+
+/* The body is over: the connection may take the next request. */
+static void
+finish_body (HttplibResponse *self)
+{
+  set_state (self, HTTPLIB_RESPONSE_STATE_COMPLETE);
+  if (self->connection)
+    httplib_connection_response_complete (self->connection, self, self->will_close);
+}
+
+/* Reading failed: the stream is in an unknown place, so the connection closes. */
+static void
+fail_body (HttplibResponse *self)
+{
+  if (self->connection)
+    httplib_connection_response_abandoned (self->connection, self);
+  set_state (self, HTTPLIB_RESPONSE_STATE_CLOSED);
+}
+
+static void
+httplib_response_dispose (GObject *object)
+{
+  HttplibResponse *self = HTTPLIB_RESPONSE (object);
+
+  /* Dropped before the end: the rest of the body is still on the wire. */
+  if (self->connection && self->state < HTTPLIB_RESPONSE_STATE_COMPLETE)
+    httplib_connection_response_abandoned (self->connection, self);
+  g_clear_object (&self->connection);
+
+  G_OBJECT_CLASS (httplib_response_parent_class)->dispose (object);
+}
+
+static void
+httplib_response_finalize (GObject *object)
+{
+  HttplibResponse *self = HTTPLIB_RESPONSE (object);
+
+  g_free (self->method);
+  g_free (self->reason);
+  g_clear_pointer (&self->headers, httplib_headers_unref);
+  g_clear_pointer (&self->trailers, httplib_headers_unref);
+  g_clear_pointer (&self->partial, g_bytes_unref);
+  g_clear_pointer (&self->joined, g_hash_table_unref);
+  httplib_chunk_decoder_clear (&self->chunks);
+
+  G_OBJECT_CLASS (httplib_response_parent_class)->finalize (object);
+}
+
+static void
+httplib_response_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  HttplibResponse *self = HTTPLIB_RESPONSE (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATUS:
+      g_value_set_uint (value, self->status);
+      break;
+    case PROP_REASON:
+      g_value_set_string (value, self->reason);
+      break;
+    case PROP_VERSION:
+      g_value_set_uint (value, self->version);
+      break;
+    case PROP_MSG:
+      g_value_set_boxed (value, self->headers);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_WILL_CLOSE:
+      g_value_set_boolean (value, self->will_close);
+      break;
+    case PROP_LENGTH:
+      g_value_set_int64 (value, httplib_response_get_length (self));
+      break;
+    case PROP_CHUNKED:
+      g_value_set_boolean (value, self->mode == HTTPLIB_BODY_CHUNKED);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+httplib_response_class_init (HttplibResponseClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->dispose = httplib_response_dispose;
+  object_class->finalize = httplib_response_finalize;
+  object_class->get_property = httplib_response_get_property;
+
+  /**
+   * HttplibResponse:status:
+   *
+   * The status code the server sent (Python's `status`).
+   */
+  properties[PROP_STATUS] = g_param_spec_uint ("status", NULL, NULL, 0, 999, 0, flags);
+  /**
+   * HttplibResponse:reason:
+   *
+   * The reason phrase the server sent (Python's `reason`).
+   */
+  properties[PROP_REASON] = g_param_spec_string ("reason", NULL, NULL, NULL, flags);
+  /**
+   * HttplibResponse:version:
+   *
+   * The server's HTTP version: 9, 10 or 11 (Python's `version`).
+   */
+  properties[PROP_VERSION] = g_param_spec_uint ("version", NULL, NULL, 0, 11, 0, flags);
+  /**
+   * HttplibResponse:msg:
+   *
+   * The response headers (Python's `msg`).
+   */
+  properties[PROP_MSG] = g_param_spec_boxed ("msg", NULL, NULL, HTTPLIB_TYPE_HEADERS, flags);
+  /**
+   * HttplibResponse:state:
+   *
+   * Where the response is: headers, body, complete, closed.
+   */
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, HTTPLIB_TYPE_RESPONSE_STATE,
+                                              HTTPLIB_RESPONSE_STATE_HEADERS, flags);
+  /**
+   * HttplibResponse:will-close:
+   *
+   * Whether the connection closes after this response (CPython's rules:
+   * HTTP/1.1 keeps it unless `Connection` says close; HTTP/1.0 keeps it
+   * only with keep-alive; a body with no length closes it).
+   */
+  properties[PROP_WILL_CLOSE] = g_param_spec_boolean ("will-close", NULL, NULL, FALSE, flags);
+  /**
+   * HttplibResponse:length:
+   *
+   * The `Content-Length`, 0 for a response without body, -1 when unknown.
+   */
+  properties[PROP_LENGTH] = g_param_spec_int64 ("length", NULL, NULL, -1, G_MAXINT64, -1, flags);
+  /**
+   * HttplibResponse:chunked:
+   *
+   * Whether the body uses chunked transfer coding.
+   */
+  properties[PROP_CHUNKED] = g_param_spec_boolean ("chunked", NULL, NULL, FALSE, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * HttplibResponse::state-changed:
+   * @response: the response
+   * @old_state: the state it left
+   * @new_state: the state it entered
+   *
+   * Emitted on every change of [property@Response:state].
+   */
+  signals[SIGNAL_STATE_CHANGED] =
+    g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  HTTPLIB_TYPE_RESPONSE_STATE, HTTPLIB_TYPE_RESPONSE_STATE);
+}
+
+static void
+httplib_response_init (HttplibResponse *self)
+{
+  self->length = -1;
+  httplib_chunk_decoder_init (&self->chunks);
+}
+
+HttplibResponse *
+httplib_response_new (HttplibConnection *connection,
+                      const char        *method,
+                      gboolean           strict,
+                      int                debug_level)
+{
+  HttplibResponse *self = g_object_new (HTTPLIB_TYPE_RESPONSE, NULL);
+
+  self->connection = g_object_ref (connection);
+  self->method = g_strdup (method);
+  self->strict = strict;
+  self->debug_level = debug_level;
+  return self;
+}
+
+static gboolean
+contains_ci (const char *haystack,
+             const char *needle)
+{
+  g_autofree char *lower = haystack ? g_ascii_strdown (haystack, -1) : NULL;
+
+  return lower != NULL && strstr (lower, needle) != NULL;
+}
+
+/* CPython's _check_close, word for word in its effect. */
+static gboolean
+check_close (HttplibResponse *self)
+{
+  const char *conn = httplib_headers_get_one (self->headers, "Connection");
+
+  if (self->version == 11)
+    return contains_ci (conn, "close");
+  if (httplib_headers_get_one (self->headers, "Keep-Alive") != NULL)
+    return FALSE;
+  if (contains_ci (conn, "keep-alive"))
+    return FALSE;
+  if (contains_ci (httplib_headers_get_one (self->headers, "Proxy-Connection"), "keep-alive"))
+    return FALSE;
+  return TRUE;
+}
+
+static void
+debug_headers (HttplibHeaders *headers)
+{
+  HttplibHeadersIter iter;
+  const char *name, *value;
+
+  httplib_headers_iter_init (&iter, headers);
+  while (httplib_headers_iter_next (&iter, &name, &value))
+    httplib_debug_header (name, value);
+}
+
+static gssize
+fill (HttplibResponse *self,
+      GCancellable    *cancellable,
+      GError         **error)
+{
+  GInputStream *input = self->connection ? httplib_connection_get_input (self->connection) : NULL;
+
+  if (input == NULL)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_NOT_CONNECTED,
+                           "the connection was closed");
+      return -1;
+    }
+  return httplib_read_buffer_fill (httplib_connection_get_read_buffer (self->connection),
+                                   input, cancellable, error);
+}
+
+/* Reads one head (status line and fields) into parser. */
+static gboolean
+read_head (HttplibResponse   *self,
+           HttplibHeadParser *parser,
+           gboolean           first,
+           GCancellable      *cancellable,
+           GError           **error)
+{
+  HttplibReadBuffer *buffer = httplib_connection_get_read_buffer (self->connection);
+  gboolean got_bytes = httplib_read_buffer_available (buffer) > 0;
+
+  for (;;)
+    {
+      gsize consumed = 0;
+      HttplibHeadStage before = parser->stage;
+      const char *start = httplib_read_buffer_peek (buffer);
+      HttplibParseResult result;
+      gssize n;
+
+      result = httplib_head_parser_feed (parser, start, httplib_read_buffer_available (buffer),
+                                         &consumed, error);
+      if (result == HTTPLIB_PARSE_ERROR)
+        return FALSE;
+
+      /* The status line is the first line of the feed that left the STATUS stage. */
+      if (self->debug_level > 0 && before == HTTPLIB_HEAD_STATUS &&
+          parser->stage != HTTPLIB_HEAD_STATUS && consumed > 0)
+        {
+          const char *eol = memchr (start, '\n', consumed);
+
+          if (eol != NULL)
+            httplib_debug_reply (start, eol - start + 1);
+        }
+      httplib_read_buffer_consume (buffer, consumed);
+      if (result == HTTPLIB_PARSE_DONE)
+        return TRUE;
+
+      n = fill (self, cancellable, error);
+      if (n < 0)
+        return FALSE;
+      if (n == 0)
+        {
+          /* Nothing at all: the server dropped a kept-alive connection, or refused to answer. */
+          g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_REMOTE_DISCONNECTED,
+                               first && !got_bytes && parser->stage == HTTPLIB_HEAD_STATUS
+                               ? "Remote end closed connection without response"
+                               : "Remote end closed connection in the middle of the response head");
+          return FALSE;
+        }
+      got_bytes = TRUE;
+    }
+}
+
+static void
+take_head (HttplibResponse   *self,
+           HttplibHeadParser *parser)
+{
+  self->version = parser->version;
+  self->status = parser->status;
+  g_free (self->reason);
+  self->reason = g_steal_pointer (&parser->reason);
+  g_clear_pointer (&self->headers, httplib_headers_unref);
+  self->headers = parser->headers ? g_steal_pointer (&parser->headers) : httplib_headers_new ();
+}
+
+/* Decides the framing and the keep-alive of the final response. */
+static gboolean
+start_body (HttplibResponse *self,
+            GError         **error)
+{
+  HttplibHeadParser head = { 0 };
+  gint64 length = -1;
+
+  /* The parser's fields were taken over by the response; lend them back. */
+  head.stage = HTTPLIB_HEAD_DONE;
+  head.version = self->version;
+  head.status = self->status;
+  head.headers = self->headers;
+  head.http09 = self->version == 9;
+  if (!httplib_body_mode_from_head (&head, self->method, &self->mode, &length, error))
+    return FALSE;
+
+  self->will_close = self->version == 9 || self->status == 101 || check_close (self);
+  switch (self->mode)
+    {
+    case HTTPLIB_BODY_NONE:
+      self->length = 0;
+      break;
+    case HTTPLIB_BODY_LENGTH:
+      self->length = length;
+      self->remaining = length;
+      break;
+    case HTTPLIB_BODY_CHUNKED:
+      break;
+    case HTTPLIB_BODY_UNTIL_EOF:
+      /* Only the end of the connection ends this body. */
+      self->will_close = TRUE;
+      break;
+    }
+
+  set_state (self, HTTPLIB_RESPONSE_STATE_BODY);
+  if (self->mode == HTTPLIB_BODY_NONE || (self->mode == HTTPLIB_BODY_LENGTH && length == 0))
+    finish_body (self);
+  return TRUE;
+}
+
+gboolean
+httplib_response_begin (HttplibResponse *self,
+                        GCancellable    *cancellable,
+                        GError         **error)
+{
+  guint interim = 0;
+
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (self), FALSE);
+
+  for (;;)
+    {
+      HttplibHeadParser parser;
+      gboolean ok;
+
+      httplib_head_parser_init (&parser, self->strict);
+      ok = read_head (self, &parser, interim == 0, cancellable, error);
+      if (ok)
+        take_head (self, &parser);
+      httplib_head_parser_clear (&parser);
+      if (!ok)
+        return FALSE;
+
+      if (self->debug_level > 0)
+        debug_headers (self->headers);
+
+      /* Every interim response but 101 is skipped; 101 ends HTTP on this connection. */
+      if (self->status < 100 || self->status >= 200 || self->status == 101)
+        break;
+      if (++interim > MAX_INTERIM_RESPONSES)
+        {
+          g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_TOO_MANY_HEADERS,
+                       "got more than %d interim responses", MAX_INTERIM_RESPONSES);
+          return FALSE;
+        }
+      httplib_connection_emit_informational (self->connection, self->status,
+                                             self->reason, self->headers);
+    }
+
+  return start_body (self, error);
+}
+
+void
+httplib_response_detach (HttplibResponse *self)
+{
+  g_return_if_fail (HTTPLIB_IS_RESPONSE (self));
+
+  g_clear_object (&self->connection);
+  set_state (self, HTTPLIB_RESPONSE_STATE_CLOSED);
+}
+
+/* The server closed before the body's end. */
+static void
+set_incomplete (HttplibResponse *self,
+                GError         **error)
+{
+  if (self->mode == HTTPLIB_BODY_LENGTH)
+    g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INCOMPLETE_READ,
+                 "IncompleteRead(%" G_GSIZE_FORMAT " bytes read, %" G_GUINT64_FORMAT " more expected)",
+                 self->gathered, self->remaining);
+  else
+    g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INCOMPLETE_READ,
+                 "IncompleteRead(%" G_GSIZE_FORMAT " bytes read)", self->gathered);
+}
+
+/* Up to count bytes of the stream: from the buffer when it holds some,
+ * else straight into dest for large reads, else through the buffer. */
+static gssize
+read_raw (HttplibResponse *self,
+          void            *dest,
+          gsize            count,
+          GCancellable    *cancellable,
+          GError         **error)
+{
+  HttplibReadBuffer *buffer = httplib_connection_get_read_buffer (self->connection);
+  GInputStream *input;
+  gssize n;
+
+  if (httplib_read_buffer_available (buffer) > 0)
+    return httplib_read_buffer_take (buffer, dest, count);
+
+  input = httplib_connection_get_input (self->connection);
+  if (count >= DIRECT_READ_MIN && input != NULL)
+    return g_input_stream_read (input, dest, count, cancellable, error);
+
+  n = fill (self, cancellable, error);
+  if (n <= 0)
+    return n;
+  return httplib_read_buffer_take (buffer, dest, count);
+}
+
+static gssize
+read_chunked (HttplibResponse *self,
+              void            *dest,
+              gsize            count,
+              GCancellable    *cancellable,
+              GError         **error)
+{
+  HttplibReadBuffer *buffer = httplib_connection_get_read_buffer (self->connection);
+
+  for (;;)
+    {
+      gsize consumed = 0;
+      HttplibParseResult result;
+      gssize n;
+
+      result = httplib_chunk_decoder_feed (&self->chunks, httplib_read_buffer_peek (buffer),
+                                           httplib_read_buffer_available (buffer),
+                                           &consumed, error);
+      if (result == HTTPLIB_PARSE_ERROR)
+        return -1;
+      httplib_read_buffer_consume (buffer, consumed);
+
+      if (result == HTTPLIB_PARSE_DONE)
+        {
+          self->trailers = g_steal_pointer (&self->chunks.trailers);
+          return 0;
+        }
+      if (self->chunks.stage == HTTPLIB_CHUNK_DATA && self->chunks.remaining > 0)
+        {
+          n = read_raw (self, dest, MIN (count, self->chunks.remaining), cancellable, error);
+          if (n > 0)
+            {
+              httplib_chunk_decoder_take (&self->chunks, n);
+              return n;
+            }
+        }
+      else
+        n = fill (self, cancellable, error);  /* a framing line is still incomplete */
+
+      if (n < 0)
+        return -1;
+      if (n == 0)
+        {
+          set_incomplete (self, error);
+          return -1;
+        }
+    }
+}
+
+/* One read of body bytes: > 0, 0 at the end of the body, -1 on error.
+ * Any error closes the connection, whose stream is then at an unknown place. */
+static gssize
+read_body (HttplibResponse *self,
+           void            *dest,
+           gsize            count,
+           GCancellable    *cancellable,
+           GError         **error)
+{
+  gssize n = 0;
+
+  if (self->state != HTTPLIB_RESPONSE_STATE_BODY || count == 0)
+    return 0;
+
+  switch (self->mode)
+    {
+    case HTTPLIB_BODY_NONE:
+      break;
+    case HTTPLIB_BODY_LENGTH:
+      n = read_raw (self, dest, MIN (count, self->remaining), cancellable, error);
+      if (n == 0)
+        {
+          set_incomplete (self, error);
+          n = -1;
+        }
+      else if (n > 0)
+        self->remaining -= n;
+      break;
+    case HTTPLIB_BODY_CHUNKED:
+      n = read_chunked (self, dest, count, cancellable, error);
+      break;
+    case HTTPLIB_BODY_UNTIL_EOF:
+      n = read_raw (self, dest, count, cancellable, error);
+      break;
+    }
+
+  if (n < 0)
+    {
+      fail_body (self);
+      return -1;
+    }
+  self->body_read += n;
+  if (n == 0 || (self->mode == HTTPLIB_BODY_LENGTH && self->remaining == 0))
+    finish_body (self);
+  return n;
+}
+
+/**
+ * httplib_response_read_into:
+ * @response: a response
+ * @buffer: (array length=count) (element-type guint8) (out caller-allocates): where the body goes
+ * @count: the size of @buffer
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Reads up to @count bytes of the body into @buffer, returning as soon as
+ * some are there (Python's `readinto`). Large reads go straight from the
+ * socket into @buffer.
+ *
+ * Errors: %HTTPLIB_ERROR_INCOMPLETE_READ when the server closes before the
+ * body's end, %HTTPLIB_ERROR_BAD_FRAMING or %HTTPLIB_ERROR_LINE_TOO_LONG for
+ * broken chunked coding, %G_IO_ERROR_TIMED_OUT and other %G_IO_ERROR codes
+ * from the stream. After an error the connection is closed.
+ *
+ * Returns: the number of bytes read, 0 at the end of the body, -1 on error
+ */
+gssize
+httplib_response_read_into (HttplibResponse *response,
+                            void            *buffer,
+                            gsize            count,
+                            GCancellable    *cancellable,
+                            GError         **error)
+{
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), -1);
+  g_return_val_if_fail (buffer != NULL || count == 0, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  response->gathered = 0;
+  return read_body (response, buffer, count, cancellable, error);
+}
+
+/* Never reserve more than this ahead of the bytes actually arriving. */
+#define MAX_PREALLOCATION (64 * 1024 * 1024)
+
+/**
+ * httplib_response_read:
+ * @response: a response
+ * @amt: the most bytes to read, or -1 for the whole rest of the body
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Reads and returns the body, or up to the next @amt bytes of it (Python's
+ * `read([amt])`): fewer only at the end of the body. After the end, and
+ * for responses without a body (HEAD, 1xx, 204, 304), it returns empty
+ * bytes.
+ *
+ * When the server closes early the call fails with
+ * %HTTPLIB_ERROR_INCOMPLETE_READ, as `IncompleteRead(5 bytes read, 10 more
+ * expected)`, and the bytes this call did read are kept for
+ * httplib_response_get_partial(). Other errors as for
+ * httplib_response_read_into().
+ *
+ * Returns: (transfer full): the bytes, or %NULL with @error set
+ */
+GBytes *
+httplib_response_read (HttplibResponse *response,
+                       gssize           amt,
+                       GCancellable    *cancellable,
+                       GError         **error)
+{
+  g_autoptr(GByteArray) out = NULL;
+  guint64 want;
+  gsize reserve;
+
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  want = amt < 0 ? G_MAXUINT64 : (guint64) amt;
+  if (response->mode == HTTPLIB_BODY_LENGTH)
+    want = MIN (want, response->remaining);
+  reserve = MIN (want, amt < 0 && response->mode != HTTPLIB_BODY_LENGTH ? 16 * 1024 : MAX_PREALLOCATION);
+  out = g_byte_array_sized_new (reserve);
+  response->gathered = 0;
+
+  while (out->len < want)
+    {
+      gsize len = out->len;
+      gsize space;
+      gssize n;
+
+      /* Grow by doubling, so a body of unknown length costs log(n) reallocations. */
+      if (len == reserve)
+        reserve = MIN (MAX (reserve * 2, (gsize) 16 * 1024), want);
+      g_byte_array_set_size (out, reserve);
+      space = reserve - len;
+
+      n = read_body (response, out->data + len, space, cancellable, error);
+      g_byte_array_set_size (out, len + MAX (n, 0));
+      if (n < 0)
+        {
+          if (g_error_matches (*error, HTTPLIB_ERROR, HTTPLIB_ERROR_INCOMPLETE_READ))
+            {
+              g_clear_pointer (&response->partial, g_bytes_unref);
+              response->partial = g_byte_array_free_to_bytes (g_steal_pointer (&out));
+            }
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      response->gathered = out->len;
+    }
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+/**
+ * httplib_response_get_partial:
+ * @response: a response
+ *
+ * Returns: (transfer full) (nullable): the bytes the last
+ *   httplib_response_read() got before it failed with
+ *   %HTTPLIB_ERROR_INCOMPLETE_READ (Python's `IncompleteRead.partial`)
+ */
+GBytes *
+httplib_response_get_partial (HttplibResponse *response)
+{
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), NULL);
+  return response->partial ? g_bytes_ref (response->partial) : NULL;
+}
+
+/**
+ * httplib_response_close:
+ * @response: a response
+ *
+ * Closes the response. When its body was not read to the end, the
+ * connection closes too, and the next request opens it again.
+ */
+void
+httplib_response_close (HttplibResponse *response)
+{
+  g_return_if_fail (HTTPLIB_IS_RESPONSE (response));
+
+  if (response->state == HTTPLIB_RESPONSE_STATE_CLOSED)
+    return;
+  if (response->state < HTTPLIB_RESPONSE_STATE_COMPLETE && response->connection)
+    httplib_connection_response_abandoned (response->connection, response);
+  set_state (response, HTTPLIB_RESPONSE_STATE_CLOSED);
+}
+
+/**
+ * httplib_response_is_closed:
+ * @response: a response
+ *
+ * Returns: %TRUE when the body was read to its end or the response closed
+ *   (Python's `isclosed()`)
+ */
+gboolean
+httplib_response_is_closed (HttplibResponse *response)
+{
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), TRUE);
+  return response->state >= HTTPLIB_RESPONSE_STATE_COMPLETE;
+}
+
+/**
+ * httplib_response_get_header:
+ * @response: a response
+ * @name: a header name, in any case
+ * @default_value: (nullable): what to return when there is no such header
+ *
+ * Python's `getheader(name, default)`: several fields of one name are
+ * joined with ", ".
+ *
+ * Returns: (nullable): the value, or @default_value
+ */
+const char *
+httplib_response_get_header (HttplibResponse *response,
+                             const char      *name,
+                             const char      *default_value)
+{
+  g_auto(GStrv) values = NULL;
+  char *joined;
+
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (response->headers == NULL)
+    return default_value;
+  values = httplib_headers_get_all (response->headers, name);
+  if (values[0] == NULL)
+    return default_value;
+  if (values[1] == NULL)
+    return httplib_headers_get_one (response->headers, name);
+
+  /* Kept until the response goes, as libsoup keeps its joined lists. */
+  if (response->joined == NULL)
+    response->joined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  joined = g_strjoinv (", ", values);
+  g_hash_table_replace (response->joined, g_ascii_strdown (name, -1), joined);
+  return joined;
+}
+
+/**
+ * httplib_response_get_headers:
+ * @response: a response
+ *
+ * Python's `getheaders()`: every field, in order.
+ *
+ * Returns: (transfer none): the headers
+ */
+HttplibHeaders *
+httplib_response_get_headers (HttplibResponse *response)
+{
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), NULL);
+  return response->headers;
+}
+
+/**
+ * httplib_response_get_msg:
+ * @response: a response
+ *
+ * Python's `msg`: the same headers as httplib_response_get_headers().
+ *
+ * Returns: (transfer none): the headers
+ */
+HttplibHeaders *
+httplib_response_get_msg (HttplibResponse *response)
+{
+  return httplib_response_get_headers (response);
+}
+
+/**
+ * httplib_response_get_trailers:
+ * @response: a response
+ *
+ * Returns: (transfer none) (nullable): the trailer fields of a chunked body,
+ *   once it was read to the end, or %NULL when it had none
+ */
+HttplibHeaders *
+httplib_response_get_trailers (HttplibResponse *response)
+{
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), NULL);
+  return response->trailers;
+}
+
+/**
+ * httplib_response_fileno:
+ * @response: a response
+ *
+ * Returns: the file descriptor of the socket under the connection, or -1
+ *   when there is none (closed, or a transport without a socket)
+ */
+int
+httplib_response_fileno (HttplibResponse *response)
+{
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), -1);
+  return response->connection ? httplib_connection_get_fd (response->connection) : -1;
+}
+
+/**
+ * httplib_response_get_status:
+ * @response: a response
+ *
+ * Returns: the status code (see #HttplibStatus)
+ */
+guint
+httplib_response_get_status (HttplibResponse *response)
+{
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), 0);
+  return response->status;
+}
+
+/**
+ * httplib_response_get_reason:
+ * @response: a response
+ *
+ * Returns: the reason phrase, possibly empty
+ */
+const char *
+httplib_response_get_reason (HttplibResponse *response)
+{
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), NULL);
+  return response->reason ? response->reason : "";
+}
+
+/**
+ * httplib_response_get_version:
+ * @response: a response
+ *
+ * Returns: 9, 10 or 11 for HTTP/0.9, 1.0 and 1.1
+ */
+guint
+httplib_response_get_version (HttplibResponse *response)
+{
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), 0);
+  return response->version;
+}
+
+/**
+ * httplib_response_get_length:
+ * @response: a response
+ *
+ * Returns: the `Content-Length`, 0 for a response without body, or -1 when
+ *   the length is unknown (chunked, or until the connection closes)
+ */
+gint64
+httplib_response_get_length (HttplibResponse *response)
+{
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), -1);
+  return response->length;
+}
+
+/**
+ * httplib_response_get_will_close:
+ * @response: a response
+ *
+ * Returns: whether the connection closes after this response
+ */
+gboolean
+httplib_response_get_will_close (HttplibResponse *response)
+{
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), TRUE);
+  return response->will_close;
+}
+
+/**
+ * httplib_response_get_chunked:
+ * @response: a response
+ *
+ * Returns: whether the body uses chunked transfer coding
+ */
+gboolean
+httplib_response_get_chunked (HttplibResponse *response)
+{
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), FALSE);
+  return response->mode == HTTPLIB_BODY_CHUNKED;
+}
+
+/**
+ * httplib_response_get_state:
+ * @response: a response
+ *
+ * Returns: the response's state
+ */
+HttplibResponseState
+httplib_response_get_state (HttplibResponse *response)
+{
+  g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), HTTPLIB_RESPONSE_STATE_CLOSED);
+  return response->state;
+}

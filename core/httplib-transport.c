@@ -1,0 +1,115 @@
+/* httplib-transport.c: the interface every transport plugin implements
+ *
+ * A transport opens a duplex byte stream. The connection builds a chain
+ * of them (tcp, then maybe a tunnel, then maybe tls) and opens each link
+ * on the stream of the one below.
+ */
+#include "httplib-transport.h"
+#include "httplib-error.h"
+#include "httplib-enum-types.h"
+
+/**
+ * HttplibTransport:
+ *
+ * A way to reach a server: a plugin (or an application) implements it and
+ * registers it by name with httplib_registry_register_transport().
+ *
+ * A transport is instantiated with g_object_new() and no properties for
+ * each link it serves, so it keeps its per-connection state in itself.
+ */
+G_DEFINE_INTERFACE (HttplibTransport, httplib_transport, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_EVENT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+httplib_transport_default_init (HttplibTransportInterface *iface)
+{
+  /**
+   * HttplibTransport::event:
+   * @transport: the transport
+   * @event: what the transport is doing
+   * @stream: (nullable): the stream so far, when there is one
+   *
+   * Emitted as the transport works; the connection passes it on as
+   * [signal@Connection::event].
+   */
+  signals[SIGNAL_EVENT] =
+    g_signal_new ("event",
+                  G_TYPE_FROM_INTERFACE (iface),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2,
+                  HTTPLIB_TYPE_TRANSPORT_EVENT,
+                  G_TYPE_IO_STREAM);
+}
+
+/**
+ * httplib_transport_open:
+ * @transport: a transport
+ * @endpoint: where to connect
+ * @base: (nullable): the stream of the link below, or %NULL for the first
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Opens the stream of this link. Errors are in the %G_IO_ERROR domain
+ * (refused, timed out, cancelled, host not found) or the %HTTPLIB_ERROR
+ * domain for transports that speak a protocol of their own.
+ *
+ * Returns: (transfer full): the stream, or %NULL with @error set
+ */
+GIOStream *
+httplib_transport_open (HttplibTransport *transport,
+                        HttplibEndpoint  *endpoint,
+                        GIOStream        *base,
+                        GCancellable     *cancellable,
+                        GError          **error)
+{
+  HttplibTransportInterface *iface;
+  GIOStream *stream;
+
+  g_return_val_if_fail (HTTPLIB_IS_TRANSPORT (transport), NULL);
+  g_return_val_if_fail (endpoint != NULL, NULL);
+  g_return_val_if_fail (base == NULL || G_IS_IO_STREAM (base), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  iface = HTTPLIB_TRANSPORT_GET_IFACE (transport);
+  if (iface->open == NULL)
+    {
+      g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
+                   "transport %s has no open method",
+                   G_OBJECT_TYPE_NAME (transport));
+      return NULL;
+    }
+
+  stream = iface->open (transport, endpoint, base, cancellable, error);
+  /* A transport that fails without saying why must not leave the caller guessing. */
+  if (stream == NULL && error != NULL && *error == NULL)
+    g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
+                 "transport %s failed without an error",
+                 G_OBJECT_TYPE_NAME (transport));
+  return stream;
+}
+
+/**
+ * httplib_transport_report_event:
+ * @transport: a transport
+ * @event: what the transport is doing
+ * @stream: (nullable): the stream so far
+ *
+ * Emits [signal@Transport::event]. Cheap when nobody listens.
+ */
+void
+httplib_transport_report_event (HttplibTransport      *transport,
+                                HttplibTransportEvent  event,
+                                GIOStream             *stream)
+{
+  g_return_if_fail (HTTPLIB_IS_TRANSPORT (transport));
+
+  if (g_signal_has_handler_pending (transport, signals[SIGNAL_EVENT], 0, FALSE))
+    g_signal_emit (transport, signals[SIGNAL_EVENT], 0, event, stream);
+}
