@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs, from Debian 12's packages, whatever the build and the tests need
+# and this machine lacks. Run as root; does nothing when all is there.
+set -eu
+
+packages="meson ninja-build gcc pkg-config libglib2.0-dev libgnutls28-dev check python3"
+
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+  echo "installing:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086 # one word per package
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Quick start, second command: installs what is missing, builds with
+# warnings as errors, and runs every test twice: in a plain build and under
+# AddressSanitizer + UndefinedBehaviorSanitizer. Ends with one line
+# "N passed, N failed" counted from meson's test logs.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+./scripts/install-deps.sh || exit 1
+
+status=0
+run_suite () {
+  dir=$1; shift
+  if [ ! -d "$dir" ]; then
+    meson setup "$dir" -Dwerror=true "$@" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; return 1; }
+  fi
+  ninja -C "$dir" || return 1
+  meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
+}
+
+run_suite _build-ci --buildtype=debugoptimized || status=1
+run_suite _build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false || status=1
+
+/usr/bin/python3 scripts/count-tests.py _build-ci/meson-logs/testlog.json _build-asan/meson-logs/testlog.json
+exit $status
