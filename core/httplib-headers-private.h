@@ -14,7 +14,8 @@ void httplib_headers_append_len (HttplibHeaders *headers,
                                  const char     *value,
                                  gsize           value_len);
 
-/* Appends " " + more to the value of the last field (obsolete line folding). */
+/* Appends " " + more to the value of the last field (obsolete line folding);
+ * just more when that value is empty. There must be a last field. */
 void httplib_headers_extend_last (HttplibHeaders *headers,
                                   const char     *more,
                                   gsize           more_len);

@@ -48,26 +48,48 @@ void               httplib_head_parser_clear (HttplibHeadParser *parser);
 
 /* Parses complete lines from buf[0..len). *consumed is the number of bytes
  * used (always whole lines); the caller drops them and feeds the rest plus
- * new bytes next time. A line of more than HTTPLIB_MAX_LINE bytes without
- * "\n" fails with LINE_TOO_LONG ("got more than 65536 bytes when reading
- * status line" / "header line"); field 101 fails with TOO_MANY_HEADERS
- * ("got more than 100 headers").
+ * new bytes next time (`scanned` assumes the unconsumed bytes come back
+ * unchanged at the start of buf). A line is the bytes before its "\n", "\r"
+ * included, and may hold HTTPLIB_MAX_LINE bytes: if the first
+ * HTTPLIB_MAX_LINE + 1 bytes of a line hold no "\n", it fails with
+ * LINE_TOO_LONG ("got more than 65536 bytes when reading status line" /
+ * "header line"). Field line 101 (folded lines count) fails with
+ * TOO_MANY_HEADERS ("got more than 100 headers"). Once DONE, further feeds
+ * return DONE and consume nothing.
  *
  * Status line: "HTTP/1.0" -> 10, "HTTP/1.<digit>" -> 11, other "HTTP/<x>"
- * -> UNKNOWN_PROTOCOL, a status that is not three digits 100..999 or a
- * missing version -> BAD_STATUS_LINE (message quotes the line). When not
- * strict, a first line that does not start with "HTTP/" is HTTP/0.9: DONE
- * with http09 TRUE, version 9, status 200, reason "", *consumed 0.
+ * -> UNKNOWN_PROTOCOL (also "HTTP/0.9 200 OK"), a status that is not three
+ * digits 100..999, a missing "HTTP/" version, NUL or a bare CR ->
+ * BAD_STATUS_LINE (message quotes the line, escaped, at most 80 bytes).
+ * Parts are split at runs of SP/HTAB; the reason is trimmed and may be "".
+ * When not strict, a response whose first bytes cannot begin "HTTP/" is
+ * HTTP/0.9, decided without waiting for "\n": DONE with http09 TRUE,
+ * version 9, status 200, reason "", *consumed 0. An empty line before the
+ * status line is BAD_STATUS_LINE when strict, HTTP/0.9 otherwise.
  *
  * Header fields: "name: value"; the name must be an RFC 9110 token, the
  * value has leading/trailing SP/HTAB stripped. Obsolete line folding (a
  * line starting with SP or HTAB) is joined to the previous value with one
- * space. NUL, or a bare CR inside a field, fails with INVALID_HEADER. */
+ * space (a fold before the first field is INVALID_HEADER). A line without
+ * a colon, a name that is not a token (so whitespace before the colon too),
+ * NUL, or a bare CR inside a field, fails with INVALID_HEADER. */
 HttplibParseResult httplib_head_parser_feed  (HttplibHeadParser *parser,
                                               const char        *buf,
                                               gsize              len,
                                               gsize             *consumed,
                                               GError           **error);
+
+/* For the end of the stream, after feed() said NEED_MORE: buf[0..len) are
+ * the bytes still unconsumed. Nothing at all before the status line fails
+ * with REMOTE_DISCONNECTED ("Remote end closed connection without
+ * response"); when not strict, a short prefix of "HTTP/" is an HTTP/0.9
+ * body (left in buf). Otherwise, as CPython does, the end of the stream
+ * ends the last line and the head: that line is parsed (errors as in
+ * feed()) and the head is DONE, with nothing of the body left. */
+gboolean           httplib_head_parser_finish (HttplibHeadParser *parser,
+                                               const char        *buf,
+                                               gsize              len,
+                                               GError           **error);
 
 /* Trailer fields after the last chunk: same rules as header fields, ended
  * by an empty line; they go into `trailers`. Limits as for headers, with
@@ -83,12 +105,16 @@ typedef enum {
 } HttplibBodyMode;
 
 /* Decides how the body is framed from the parsed head and the request
- * method, as RFC 9112 section 6.3 and CPython do. Fails (and the caller
- * closes the connection) on: a Transfer-Encoding other than exactly
- * "chunked" (UNKNOWN_TRANSFER_ENCODING), Transfer-Encoding together with
- * Content-Length (BAD_FRAMING), a Content-Length that is not 1*DIGIT or
- * overflows gint64 (BAD_FRAMING), several Content-Length values (fields or
- * comma lists) that differ (BAD_FRAMING). */
+ * method, as RFC 9112 section 6.3 and CPython do. In order: HTTP/0.9 ->
+ * UNTIL_EOF; "HEAD", 1xx, 204, 304, or 2xx to "CONNECT" -> NONE whatever the
+ * fields say; Transfer-Encoding together with Content-Length ->
+ * BAD_FRAMING; the Transfer-Encoding values (all fields, joined) other than
+ * exactly "chunked" (any case, surrounding SP/HTAB ok) ->
+ * UNKNOWN_TRANSFER_ENCODING, else CHUNKED; a Content-Length element (fields
+ * and comma lists, SP/HTAB trimmed) that is not 1*DIGIT or overflows gint64,
+ * or elements that differ -> BAD_FRAMING, else LENGTH; else UNTIL_EOF.
+ * *length is the Content-Length for LENGTH, 0 for NONE, -1 otherwise.
+ * On failure the caller closes the connection. */
 gboolean httplib_body_mode_from_head (const HttplibHeadParser *head,
                                       const char              *method,
                                       HttplibBodyMode         *mode,
@@ -115,7 +141,8 @@ void               httplib_chunk_decoder_init  (HttplibChunkDecoder *decoder);
 void               httplib_chunk_decoder_clear (HttplibChunkDecoder *decoder);
 
 /* Consumes framing bytes (size lines, the CRLF after data, trailers) from
- * buf[0..len) until it reaches chunk data or the end.
+ * buf[0..len) until it reaches chunk data or the end. Like the head parser,
+ * the caller drops *consumed bytes and feeds the rest back first.
  *  - returns NEED_MORE with stage DATA and remaining > 0: the next
  *    `remaining` bytes of the stream are body data; the caller takes them
  *    (from buf+*consumed or straight from the stream) and reports them with
@@ -124,8 +151,9 @@ void               httplib_chunk_decoder_clear (HttplibChunkDecoder *decoder);
  *    more bytes.
  *  - returns DONE: the zero chunk and trailers were read.
  * Chunk size: 1 to 16 hex digits, optionally followed by ";extensions"
- * (ignored) and optional whitespace before them; anything else is
- * BAD_FRAMING ("invalid chunk size 'xyz'"). A size line over
+ * (ignored) and optional whitespace before them or at the end; anything
+ * else, NUL or a bare CR included, is BAD_FRAMING ("invalid chunk size
+ * 'xyz'"). A size line over
  * HTTPLIB_MAX_LINE is LINE_TOO_LONG ("... when reading chunk size"). Data
  * not followed by CRLF (or LF) is BAD_FRAMING. */
 HttplibParseResult httplib_chunk_decoder_feed  (HttplibChunkDecoder *decoder,
@@ -133,6 +161,7 @@ HttplibParseResult httplib_chunk_decoder_feed  (HttplibChunkDecoder *decoder,
                                                 gsize                len,
                                                 gsize               *consumed,
                                                 GError             **error);
+/* Reports n (<= remaining) data bytes taken; at 0 the stage is DATA_END. */
 void               httplib_chunk_decoder_take  (HttplibChunkDecoder *decoder,
                                                 gsize                n);
 

@@ -1,0 +1,649 @@
+/* httplib-headers.c: an ordered, case-insensitive multi-map of header fields */
+#include "httplib-headers.h"
+#include "httplib-headers-private.h"
+
+#include <string.h>
+
+/**
+ * HttplibHeaders:
+ *
+ * The header fields of a request or response, in the order they were added
+ * or received, like Python's `http.client.HTTPMessage`. Names compare
+ * without regard to ASCII case and a name may occur more than once.
+ *
+ * All names and values live in one growing buffer, so a parsed head costs
+ * no allocation per field. Strings returned as `const char *` therefore
+ * stay valid only until the next change to the same headers (append,
+ * replace, remove or clear).
+ *
+ * ```c
+ * g_autoptr (HttplibHeaders) headers = httplib_headers_new ();
+ *
+ * httplib_headers_append (headers, "Set-Cookie", "a=1");
+ * httplib_headers_append (headers, "set-cookie", "b=2");
+ * g_autofree char *cookies = httplib_headers_get_list (headers, "SET-COOKIE");
+ * // cookies is "a=1, b=2"
+ * ```
+ *
+ * Reference counting is atomic, but changes are not: share a
+ * #HttplibHeaders between threads only while nobody modifies it.
+ */
+
+typedef struct {
+  gsize name;   /* offsets into the arena, which may move */
+  gsize value;
+} Field;
+
+struct _HttplibHeaders {
+  GString *arena;   /* names and values, each NUL-terminated, back to back */
+  GArray  *fields;  /* of Field, in order */
+  gsize    garbage; /* arena bytes no field refers to any more */
+};
+
+/* Below this much garbage compaction is not worth a copy. */
+#define MIN_GARBAGE_TO_COMPACT 1024
+
+G_DEFINE_BOXED_TYPE (HttplibHeaders, httplib_headers,
+                     httplib_headers_ref, httplib_headers_unref)
+
+static Field *
+field_at (HttplibHeaders *headers,
+          guint           index)
+{
+  return &g_array_index (headers->fields, Field, index);
+}
+
+static const char *
+name_of (HttplibHeaders *headers,
+         const Field    *field)
+{
+  return headers->arena->str + field->name;
+}
+
+static const char *
+value_of (HttplibHeaders *headers,
+          const Field    *field)
+{
+  return headers->arena->str + field->value;
+}
+
+static gboolean
+field_is (HttplibHeaders *headers,
+          const Field    *field,
+          const char     *name)
+{
+  return g_ascii_strcasecmp (name_of (headers, field), name) == 0;
+}
+
+/* Callers may pass strings they got from these very headers; those move
+ * when the arena grows or is compacted. */
+static gboolean
+points_into_arena (HttplibHeaders *headers,
+                   const char     *p)
+{
+  guintptr start = (guintptr) headers->arena->str;
+  guintptr end = start + headers->arena->allocated_len;
+
+  return (guintptr) p >= start && (guintptr) p < end;
+}
+
+/**
+ * httplib_headers_new:
+ *
+ * Creates an empty set of header fields.
+ *
+ * Returns: (transfer full): a new #HttplibHeaders
+ */
+HttplibHeaders *
+httplib_headers_new (void)
+{
+  HttplibHeaders *headers = g_atomic_rc_box_new0 (HttplibHeaders);
+
+  headers->arena = g_string_sized_new (256);
+  headers->fields = g_array_sized_new (FALSE, FALSE, sizeof (Field), 16);
+
+  return headers;
+}
+
+/**
+ * httplib_headers_ref:
+ * @headers: a #HttplibHeaders
+ *
+ * Takes a reference on @headers.
+ *
+ * Returns: (transfer full): @headers
+ */
+HttplibHeaders *
+httplib_headers_ref (HttplibHeaders *headers)
+{
+  g_return_val_if_fail (headers != NULL, NULL);
+
+  return g_atomic_rc_box_acquire (headers);
+}
+
+static void
+headers_free_contents (HttplibHeaders *headers)
+{
+  g_string_free (headers->arena, TRUE);
+  g_array_unref (headers->fields);
+}
+
+/**
+ * httplib_headers_unref:
+ * @headers: (transfer full): a #HttplibHeaders
+ *
+ * Drops a reference on @headers, freeing it when it was the last one.
+ */
+void
+httplib_headers_unref (HttplibHeaders *headers)
+{
+  g_return_if_fail (headers != NULL);
+
+  g_atomic_rc_box_release_full (headers, (GDestroyNotify) headers_free_contents);
+}
+
+/* Appends one NUL-terminated copy of s[0..len) and returns its offset. */
+static gsize
+arena_add (HttplibHeaders *headers,
+           const char     *s,
+           gsize           len)
+{
+  gsize offset = headers->arena->len;
+
+  g_string_append_len (headers->arena, s, len);
+  g_string_append_c (headers->arena, '\0');
+
+  return offset;
+}
+
+void
+httplib_headers_append_len (HttplibHeaders *headers,
+                            const char     *name,
+                            gsize           name_len,
+                            const char     *value,
+                            gsize           value_len)
+{
+  Field field;
+
+  g_return_if_fail (headers != NULL);
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (value != NULL);
+
+  field.name = arena_add (headers, name, name_len);
+  field.value = arena_add (headers, value, value_len);
+  g_array_append_val (headers->fields, field);
+}
+
+void
+httplib_headers_extend_last (HttplibHeaders *headers,
+                             const char     *more,
+                             gsize           more_len)
+{
+  Field *last;
+  gsize value_len, end;
+
+  g_return_if_fail (headers != NULL);
+  g_return_if_fail (more != NULL);
+  g_return_if_fail (headers->fields->len > 0);
+
+  last = field_at (headers, headers->fields->len - 1);
+  value_len = strlen (value_of (headers, last));
+
+  /* Only a value at the very end of the arena can grow in place. */
+  if (last->value + value_len + 1 != headers->arena->len)
+    {
+      gsize old = last->value;
+
+      last->value = headers->arena->len;
+      g_string_set_size (headers->arena, last->value + value_len + 1);
+      memcpy (headers->arena->str + last->value, headers->arena->str + old, value_len);
+      headers->garbage += value_len + 1;
+    }
+
+  /* An empty value takes no separator: it would only be trimmed away. */
+  end = last->value + value_len;
+  if (value_len > 0)
+    headers->arena->str[end++] = ' ';
+  g_string_set_size (headers->arena, end + more_len + 1);
+  memcpy (headers->arena->str + end, more, more_len);
+  headers->arena->str[end + more_len] = '\0';
+}
+
+/**
+ * httplib_headers_append:
+ * @headers: a #HttplibHeaders
+ * @name: the field name
+ * @value: the field value
+ *
+ * Adds a field after all the others, keeping any fields of the same name.
+ * Neither @name nor @value is checked here; the request writer refuses
+ * forbidden bytes before anything is sent.
+ */
+void
+httplib_headers_append (HttplibHeaders *headers,
+                        const char     *name,
+                        const char     *value)
+{
+  g_autofree char *name_copy = NULL;
+  g_autofree char *value_copy = NULL;
+
+  g_return_if_fail (headers != NULL);
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (value != NULL);
+
+  if (points_into_arena (headers, name))
+    name = name_copy = g_strdup (name);
+  if (points_into_arena (headers, value))
+    value = value_copy = g_strdup (value);
+
+  httplib_headers_append_len (headers, name, strlen (name), value, strlen (value));
+}
+
+/* Rewrites the arena with only the live strings, dropping the garbage. */
+static void
+compact (HttplibHeaders *headers)
+{
+  GString *old = headers->arena;
+
+  headers->arena = g_string_sized_new (old->len - headers->garbage + 1);
+  for (guint i = 0; i < headers->fields->len; i++)
+    {
+      Field *field = field_at (headers, i);
+      const char *name = old->str + field->name;
+      const char *value = old->str + field->value;
+
+      field->name = arena_add (headers, name, strlen (name));
+      field->value = arena_add (headers, value, strlen (value));
+    }
+  headers->garbage = 0;
+  g_string_free (old, TRUE);
+}
+
+/**
+ * httplib_headers_remove:
+ * @headers: a #HttplibHeaders
+ * @name: the field name
+ *
+ * Removes every field called @name (in any case).
+ *
+ * Returns: the number of fields removed
+ */
+guint
+httplib_headers_remove (HttplibHeaders *headers,
+                        const char     *name)
+{
+  guint kept = 0;
+  guint removed;
+
+  g_return_val_if_fail (headers != NULL, 0);
+  g_return_val_if_fail (name != NULL, 0);
+
+  for (guint i = 0; i < headers->fields->len; i++)
+    {
+      Field field = *field_at (headers, i);
+
+      if (field_is (headers, &field, name))
+        headers->garbage += strlen (name_of (headers, &field)) + 1 +
+                            strlen (value_of (headers, &field)) + 1;
+      else
+        *field_at (headers, kept++) = field;
+    }
+
+  removed = headers->fields->len - kept;
+  g_array_set_size (headers->fields, kept);
+
+  /* Compact once garbage is half the arena: amortised O(1) per byte. */
+  if (headers->garbage >= MIN_GARBAGE_TO_COMPACT &&
+      headers->garbage * 2 >= headers->arena->len)
+    compact (headers);
+
+  return removed;
+}
+
+/**
+ * httplib_headers_replace:
+ * @headers: a #HttplibHeaders
+ * @name: the field name
+ * @value: the new value
+ *
+ * Removes every field called @name, then appends one with @value.
+ */
+void
+httplib_headers_replace (HttplibHeaders *headers,
+                         const char     *name,
+                         const char     *value)
+{
+  g_autofree char *name_copy = NULL;
+  g_autofree char *value_copy = NULL;
+
+  g_return_if_fail (headers != NULL);
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (value != NULL);
+
+  /* remove() may compact the arena under strings taken from it. */
+  if (points_into_arena (headers, name))
+    name = name_copy = g_strdup (name);
+  if (points_into_arena (headers, value))
+    value = value_copy = g_strdup (value);
+
+  httplib_headers_remove (headers, name);
+  httplib_headers_append_len (headers, name, strlen (name), value, strlen (value));
+}
+
+/**
+ * httplib_headers_clear:
+ * @headers: a #HttplibHeaders
+ *
+ * Removes every field.
+ */
+void
+httplib_headers_clear (HttplibHeaders *headers)
+{
+  g_return_if_fail (headers != NULL);
+
+  g_array_set_size (headers->fields, 0);
+  g_string_truncate (headers->arena, 0);
+  headers->garbage = 0;
+}
+
+/**
+ * httplib_headers_get_one:
+ * @headers: a #HttplibHeaders
+ * @name: the field name
+ *
+ * Looks up the first field called @name (in any case).
+ *
+ * Returns: (nullable): its value, valid until @headers next changes, or
+ *   %NULL if there is no such field
+ */
+const char *
+httplib_headers_get_one (HttplibHeaders *headers,
+                         const char     *name)
+{
+  g_return_val_if_fail (headers != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (guint i = 0; i < headers->fields->len; i++)
+    {
+      const Field *field = field_at (headers, i);
+
+      if (field_is (headers, field, name))
+        return value_of (headers, field);
+    }
+
+  return NULL;
+}
+
+/**
+ * httplib_headers_get_list:
+ * @headers: a #HttplibHeaders
+ * @name: the field name
+ *
+ * Joins the values of every field called @name (in any case) with ", ",
+ * in order, as RFC 9110 allows for list-based fields.
+ *
+ * Returns: (transfer full) (nullable): the joined values, or %NULL if
+ *   there is no such field
+ */
+char *
+httplib_headers_get_list (HttplibHeaders *headers,
+                          const char     *name)
+{
+  GString *list = NULL;
+
+  g_return_val_if_fail (headers != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (guint i = 0; i < headers->fields->len; i++)
+    {
+      const Field *field = field_at (headers, i);
+
+      if (!field_is (headers, field, name))
+        continue;
+      if (list == NULL)
+        list = g_string_new (NULL);
+      else
+        g_string_append (list, ", ");
+      g_string_append (list, value_of (headers, field));
+    }
+
+  return list != NULL ? g_string_free (list, FALSE) : NULL;
+}
+
+/**
+ * httplib_headers_get_all:
+ * @headers: a #HttplibHeaders
+ * @name: the field name
+ *
+ * Collects the values of every field called @name (in any case), in order,
+ * like Python's `HTTPMessage.get_all()` but with an empty vector instead of
+ * `None`.
+ *
+ * Returns: (transfer full): a %NULL-terminated array of values, empty if
+ *   there is no such field
+ */
+GStrv
+httplib_headers_get_all (HttplibHeaders *headers,
+                         const char     *name)
+{
+  GPtrArray *values;
+
+  g_return_val_if_fail (headers != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  values = g_ptr_array_new ();
+  for (guint i = 0; i < headers->fields->len; i++)
+    {
+      const Field *field = field_at (headers, i);
+
+      if (field_is (headers, field, name))
+        g_ptr_array_add (values, g_strdup (value_of (headers, field)));
+    }
+  g_ptr_array_add (values, NULL);
+
+  return (GStrv) g_ptr_array_free (values, FALSE);
+}
+
+/**
+ * httplib_headers_contains:
+ * @headers: a #HttplibHeaders
+ * @name: the field name
+ *
+ * Tells whether a field called @name (in any case) is present.
+ *
+ * Returns: %TRUE if there is at least one such field
+ */
+gboolean
+httplib_headers_contains (HttplibHeaders *headers,
+                          const char     *name)
+{
+  g_return_val_if_fail (headers != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  return httplib_headers_get_one (headers, name) != NULL;
+}
+
+static gboolean
+is_ows (char c)
+{
+  return c == ' ' || c == '\t';
+}
+
+/* Whether the comma-separated list in value has an element equal to token. */
+static gboolean
+list_has_token (const char *value,
+                const char *token,
+                gsize       token_len)
+{
+  const char *p = value;
+
+  for (;;)
+    {
+      const char *end = strchr (p, ',');
+      const char *stop = end != NULL ? end : p + strlen (p);
+
+      while (p < stop && is_ows (*p))
+        p++;
+      while (stop > p && is_ows (stop[-1]))
+        stop--;
+      if ((gsize) (stop - p) == token_len && g_ascii_strncasecmp (p, token, token_len) == 0)
+        return TRUE;
+      if (end == NULL)
+        return FALSE;
+      p = end + 1;
+    }
+}
+
+/**
+ * httplib_headers_value_has_token:
+ * @headers: a #HttplibHeaders
+ * @name: the field name
+ * @token: the list element to look for
+ *
+ * Tells whether any field called @name has @token as an element of its
+ * comma-separated value, comparing without regard to ASCII case and
+ * ignoring spaces and tabs around elements. This is how `Connection: close`
+ * and `Connection: keep-alive` are recognised.
+ *
+ * Returns: %TRUE if @token is in the list
+ */
+gboolean
+httplib_headers_value_has_token (HttplibHeaders *headers,
+                                 const char     *name,
+                                 const char     *token)
+{
+  gsize token_len;
+
+  g_return_val_if_fail (headers != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (token != NULL, FALSE);
+
+  token_len = strlen (token);
+  for (guint i = 0; i < headers->fields->len; i++)
+    {
+      const Field *field = field_at (headers, i);
+
+      if (field_is (headers, field, name) &&
+          list_has_token (value_of (headers, field), token, token_len))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/**
+ * httplib_headers_get_length:
+ * @headers: a #HttplibHeaders
+ *
+ * Counts the fields, each occurrence of a name separately.
+ *
+ * Returns: the number of fields
+ */
+guint
+httplib_headers_get_length (HttplibHeaders *headers)
+{
+  g_return_val_if_fail (headers != NULL, 0);
+
+  return headers->fields->len;
+}
+
+/**
+ * httplib_headers_get_name:
+ * @headers: a #HttplibHeaders
+ * @index: a position, less than httplib_headers_get_length()
+ *
+ * Gets the name of the field at @index, in the case it was given.
+ *
+ * Returns: (nullable): the name, valid until @headers next changes, or
+ *   %NULL if @index is out of range
+ */
+const char *
+httplib_headers_get_name (HttplibHeaders *headers,
+                          guint           index)
+{
+  g_return_val_if_fail (headers != NULL, NULL);
+  g_return_val_if_fail (index < headers->fields->len, NULL);
+
+  return name_of (headers, field_at (headers, index));
+}
+
+/**
+ * httplib_headers_get_value:
+ * @headers: a #HttplibHeaders
+ * @index: a position, less than httplib_headers_get_length()
+ *
+ * Gets the value of the field at @index.
+ *
+ * Returns: (nullable): the value, valid until @headers next changes, or
+ *   %NULL if @index is out of range
+ */
+const char *
+httplib_headers_get_value (HttplibHeaders *headers,
+                           guint           index)
+{
+  g_return_val_if_fail (headers != NULL, NULL);
+  g_return_val_if_fail (index < headers->fields->len, NULL);
+
+  return value_of (headers, field_at (headers, index));
+}
+
+/**
+ * httplib_headers_iter_init:
+ * @iter: (out caller-allocates): the iterator to set up
+ * @headers: a #HttplibHeaders
+ *
+ * Prepares @iter to walk the fields of @headers in order. The iterator
+ * holds no reference; do not change @headers while iterating.
+ *
+ * ```c
+ * HttplibHeadersIter iter;
+ * const char *name, *value;
+ *
+ * httplib_headers_iter_init (&iter, headers);
+ * while (httplib_headers_iter_next (&iter, &name, &value))
+ *   g_print ("%s: %s\n", name, value);
+ * ```
+ */
+void
+httplib_headers_iter_init (HttplibHeadersIter *iter,
+                           HttplibHeaders     *headers)
+{
+  g_return_if_fail (iter != NULL);
+  g_return_if_fail (headers != NULL);
+
+  iter->headers = headers;
+  iter->index = 0;
+}
+
+/**
+ * httplib_headers_iter_next:
+ * @iter: an iterator set up with httplib_headers_iter_init()
+ * @name: (out) (optional) (transfer none): the field name
+ * @value: (out) (optional) (transfer none): the field value
+ *
+ * Moves to the next field. The strings stay valid until the headers next
+ * change.
+ *
+ * Returns: %TRUE with @name and @value set, or %FALSE after the last field
+ */
+gboolean
+httplib_headers_iter_next (HttplibHeadersIter *iter,
+                           const char        **name,
+                           const char        **value)
+{
+  const Field *field;
+
+  g_return_val_if_fail (iter != NULL, FALSE);
+  g_return_val_if_fail (iter->headers != NULL, FALSE);
+
+  if (iter->index >= iter->headers->fields->len)
+    return FALSE;
+
+  field = field_at (iter->headers, iter->index++);
+  if (name != NULL)
+    *name = name_of (iter->headers, field);
+  if (value != NULL)
+    *value = value_of (iter->headers, field);
+
+  return TRUE;
+}
