@@ -343,12 +343,10 @@ fill (HttplibResponse *self,
 static gboolean
 read_head (HttplibResponse   *self,
            HttplibHeadParser *parser,
-           gboolean           first,
            GCancellable      *cancellable,
            GError           **error)
 {
   HttplibReadBuffer *buffer = httplib_connection_get_read_buffer (self->connection);
-  gboolean got_bytes = httplib_read_buffer_available (buffer) > 0;
 
   for (;;)
     {
@@ -381,14 +379,16 @@ read_head (HttplibResponse   *self,
         return FALSE;
       if (n == 0)
         {
-          /* Nothing at all: the server dropped a kept-alive connection, or refused to answer. */
-          g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_REMOTE_DISCONNECTED,
-                               first && !got_bytes && parser->stage == HTTPLIB_HEAD_STATUS
-                               ? "Remote end closed connection without response"
-                               : "Remote end closed connection in the middle of the response head");
-          return FALSE;
+          gsize rest = httplib_read_buffer_available (buffer);
+
+          /* The end of the stream ends the head, as CPython reads it; with no
+           * bytes at all the server dropped the connection (REMOTE_DISCONNECTED). */
+          if (!httplib_head_parser_finish (parser, httplib_read_buffer_peek (buffer), rest, error))
+            return FALSE;
+          if (!parser->http09)
+            httplib_read_buffer_consume (buffer, rest);
+          return TRUE;
         }
-      got_bytes = TRUE;
     }
 }
 
@@ -460,7 +460,7 @@ httplib_response_begin (HttplibResponse *self,
       gboolean ok;
 
       httplib_head_parser_init (&parser, self->strict);
-      ok = read_head (self, &parser, interim == 0, cancellable, error);
+      ok = read_head (self, &parser, cancellable, error);
       if (ok)
         take_head (self, &parser);
       httplib_head_parser_clear (&parser);
