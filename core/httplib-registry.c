@@ -179,13 +179,13 @@ record_failure (HttplibRegistry *self,
 }
 
 static gboolean
-register_type (HttplibRegistry *self,
-               GHashTable      *table,
-               const char      *kind,
-               GType            iface,
-               const char      *name,
-               GType            type,
-               GError         **error)
+register_type_checked (HttplibRegistry *self,
+                       GHashTable      *table,
+                       const char      *kind,
+                       GType            iface,
+                       const char      *name,
+                       GType            type,
+                       GError         **error)
 {
   Entry *entry;
 
@@ -209,14 +209,9 @@ register_type (HttplibRegistry *self,
   entry = g_hash_table_lookup (table, name);
   if (entry != NULL)
     {
-      g_autofree char *message =
-        g_strdup_printf ("%s '%s' is already registered (type %s from %s)",
-                         kind, name, g_type_name (entry->type), entry->origin);
-
-      /* A module's failure is kept so that lookups can name the file. */
-      if (self->loading_file != NULL)
-        record_failure (self, "%s: %s", self->loading_file, message);
-      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN, message);
+      g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
+                   "%s '%s' is already registered (type %s from %s)",
+                   kind, name, g_type_name (entry->type), entry->origin);
       g_rec_mutex_unlock (&self->lock);
       return FALSE;
     }
@@ -226,6 +221,26 @@ register_type (HttplibRegistry *self,
   g_hash_table_insert (table, g_strdup (name), entry);
   g_rec_mutex_unlock (&self->lock);
   return TRUE;
+}
+
+/* A module's failed registration is kept so that lookups can name its file. */
+static gboolean
+register_type (HttplibRegistry *self,
+               GHashTable      *table,
+               const char      *kind,
+               GType            iface,
+               const char      *name,
+               GType            type,
+               GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (register_type_checked (self, table, kind, iface, name, type, &local_error))
+    return TRUE;
+  if (self->loading_file != NULL)
+    record_failure (self, "%s: %s", self->loading_file, local_error->message);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
 }
 
 /**
@@ -276,6 +291,28 @@ httplib_registry_register_body_source (HttplibRegistry *registry,
 
 typedef const HttplibPluginInfo *(*QueryFunc) (void);
 
+/* Plugin name -> GModule, for the whole process: a second copy of a module
+ * (the same plugin from another file) would register its GTypes twice. */
+static GHashTable *loaded_plugins;
+G_LOCK_DEFINE_STATIC (loaded_plugins);
+
+static gboolean
+claim_plugin_name (const char *name,
+                   GModule    *module)
+{
+  GModule *owner;
+
+  G_LOCK (loaded_plugins);
+  if (loaded_plugins == NULL)
+    loaded_plugins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  owner = g_hash_table_lookup (loaded_plugins, name);
+  if (owner == NULL)
+    g_hash_table_insert (loaded_plugins, g_strdup (name), module);
+  G_UNLOCK (loaded_plugins);
+
+  return owner == NULL || owner == module;
+}
+
 static void
 load_module (HttplibRegistry *self,
              const char      *path)
@@ -288,7 +325,7 @@ load_module (HttplibRegistry *self,
   module = g_module_open (path, G_MODULE_BIND_LOCAL);
   if (module == NULL)
     {
-      record_failure (self, "%s: %s", path, g_module_error ());
+      record_failure (self, "%s", g_module_error ());  /* it names the file */
       return;
     }
   if (!g_module_symbol (module, HTTPLIB_PLUGIN_ENTRY_POINT, &symbol) || symbol == NULL)
@@ -302,6 +339,13 @@ load_module (HttplibRegistry *self,
     {
       record_failure (self, "%s: built for plugin API %u, this library has %u",
                       path, info ? info->api_version : 0, HTTPLIB_PLUGIN_API_VERSION);
+      g_module_close (module);
+      return;
+    }
+  if (info->name == NULL || !claim_plugin_name (info->name, module))
+    {
+      record_failure (self, "%s: plugin '%s' is already loaded from another file",
+                      path, info->name ? info->name : "(unnamed)");
       g_module_close (module);
       return;
     }

@@ -173,16 +173,25 @@ httplib_split_host_port (const char *host_port,
   const char *colon = strrchr (host_port, ':');
   const char *bracket = strrchr (host_port, ']');
   gboolean bare_ipv6 = colon != NULL && bracket == NULL && strchr (host_port, ':') != colon;
+  gboolean port_in_host = colon != NULL && (bracket == NULL || colon > bracket) && !bare_ipv6;
 
-  if (port == 0 && colon != NULL && colon > bracket && !bare_ipv6)
+  if (port == 0 && port_in_host)
     {
+      g_autoptr(GError) parse_error = NULL;
       guint64 value;
 
-      if (!g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &value, NULL))
+      if (!g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &value, &parse_error))
         {
-          g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL,
-                       colon[1] == '\0' ? "empty port in '%s'" : "nonnumeric port: '%s'",
-                       colon[1] == '\0' ? host_port : colon + 1);
+          if (colon[1] == '\0')
+            g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL,
+                         "empty port in '%s'", host_port);
+          else if (g_error_matches (parse_error, G_NUMBER_PARSER_ERROR,
+                                    G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
+            g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL,
+                         "port %s is out of range (1-65535)", colon + 1);
+          else
+            g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL,
+                         "nonnumeric port: '%s'", colon + 1);
           return FALSE;
         }
       port = value;

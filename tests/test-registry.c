@@ -496,6 +496,36 @@ START_TEST (test_broken_module)
 }
 END_TEST
 
+/* A second copy of a plugin, in another file, must not register its types
+ * twice in the process: it is refused and named. */
+START_TEST (test_second_copy_refused)
+{
+  const char *dir = make_tmp_dir ();
+  const char *dirs[] = { dir, NULL };
+  g_autoptr(HttplibRegistry) registry = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tcp_name = NULL;
+  g_autofree char *tcp = find_module ("tcp", &tcp_name);
+  g_autofree char *copy = g_build_filename (dir, tcp_name, NULL);
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  /* The default registry loads the original first. */
+  httplib_registry_lookup_transport (httplib_registry_get_default (), "tcp", &error);
+  httplib_assert_no_error (error);
+
+  ck_assert_msg (g_file_get_contents (tcp, &contents, &length, NULL), "expected to read %s", tcp);
+  ck_assert_msg (g_file_set_contents (copy, contents, length, NULL), "expected to write %s", copy);
+
+  registry = httplib_registry_new (dirs);
+  ck_assert_msg (!httplib_registry_load_plugins (registry, &error),
+                 "expected the copy to be refused, got TRUE");
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN);
+  assert_contains (error->message, copy);
+  assert_contains (error->message, "already loaded from another file");
+}
+END_TEST
+
 /* A real library without the entry point: the core library itself. */
 START_TEST (test_module_without_entry_point)
 {
@@ -839,6 +869,7 @@ registry_suite (void)
   tcase_add_test (tc, test_other_files_ignored);
   tcase_add_test (tc, test_broken_module);
   tcase_add_test (tc, test_module_without_entry_point);
+  tcase_add_test (tc, test_second_copy_refused);
   tcase_add_test (tc, test_shadowed_module);
   suite_add_tcase (suite, tc);
 
