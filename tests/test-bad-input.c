@@ -3,6 +3,7 @@
 #include <httplib/httplib.h>
 #include <string.h>
 
+#include "test-client.h"
 #include "test-server.h"
 #include "test-utils.h"
 
@@ -14,19 +15,6 @@
 #define LINE_LIMIT 65536
 
 /* --- helpers --- */
-
-static HttplibConnection *
-connect_to (TestServer *server)
-{
-  GError *error = NULL;
-  HttplibConnection *conn;
-
-  ck_assert_ptr_nonnull (server);
-  conn = httplib_connection_new ("127.0.0.1", test_server_get_port (server), &error);
-  httplib_assert_no_error (error);
-  ck_assert_ptr_nonnull (conn);
-  return conn;
-}
 
 static void
 get_hello (HttplibConnection *conn, const char *url)
@@ -137,7 +125,7 @@ START_TEST (test_bad_request)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   const char *desc = bad_requests[_i].description;
   const char *a = bad_requests[_i].method, *b = bad_requests[_i].url;
   GError *error = NULL;
@@ -376,7 +364,7 @@ START_TEST (test_bad_response)
   const ResponseRow *row = &bad_responses[_i];
   GBytes *response = build_response (row), *body = NULL;
   TestServer *server = test_server_new (bad_response_handler, response);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   GError *error = fetch (conn, &body);
 
   ck_assert_msg (error != NULL, "%s: expected error %d, got a body of %zu bytes", row->description,
@@ -403,7 +391,7 @@ START_TEST (test_edge_response)
   const ResponseRow *row = &edge_responses[_i];
   GBytes *response = build_response (row), *body = NULL;
   TestServer *server = test_server_new (bad_response_handler, response);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   GError *error = fetch (conn, &body);
 
   ck_assert_msg (error == NULL, "%s: must be accepted, got %s:%d: %s", row->description,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "test-client.h"
 #include "test-server.h"
 #include "test-utils.h"
 
@@ -15,64 +16,14 @@
 
 /* --- helpers --- */
 
-static HttplibConnection *
-connect_to (TestServer *server)
-{
-  GError *error = NULL;
-  HttplibConnection *conn;
-
-  ck_assert_ptr_nonnull (server);
-  conn = httplib_connection_new ("127.0.0.1", test_server_get_port (server), &error);
-  httplib_assert_no_error (error);
-  ck_assert_ptr_nonnull (conn);
-  return conn;
-}
-
-static HttplibResponse *
-do_request (HttplibConnection *conn, const char *method, const char *url,
-            const char *body, HttplibHeaders *headers)
-{
-  GError *error = NULL;
-  HttplibResponse *resp;
-  gboolean ok;
-
-  ok = httplib_connection_request_string (conn, method, url, body, headers, NULL, &error);
-  httplib_assert_no_error (error);
-  ck_assert (ok);
-  resp = httplib_connection_get_response (conn, NULL, &error);
-  httplib_assert_no_error (error);
-  ck_assert_ptr_nonnull (resp);
-  return resp;
-}
-
-static GBytes *
-read_all (HttplibResponse *resp)
-{
-  GError *error = NULL;
-  GBytes *body = httplib_response_read (resp, -1, NULL, &error);
-
-  httplib_assert_no_error (error);
-  ck_assert_ptr_nonnull (body);
-  return body;
-}
-
-static void
-assert_body (HttplibResponse *resp, const char *expected)
-{
-  GBytes *body = read_all (resp);
-
-  test_assert_bytes_equal (body, expected, -1, "response body");
-  g_bytes_unref (body);
-}
-
 /* One GET of "/" answered with body "hello", on a fresh or kept connection. */
 static void
 get_hello (HttplibConnection *conn, const char *url)
 {
-  HttplibResponse *resp = do_request (conn, "GET", url, NULL, NULL);
+  HttplibResponse *resp = test_do_request (conn, "GET", url, NULL, NULL);
 
   ck_assert_uint_eq (httplib_response_get_status (resp), 200);
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
   g_object_unref (resp);
 }
 
@@ -340,15 +291,15 @@ START_TEST (test_caller_fields_suppress_automatic)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibHeaders *headers = httplib_headers_new ();
   GBytes *request;
   char *head;
 
   httplib_headers_append (headers, caller_fields[_i].name, caller_fields[_i].value);
   {
-    HttplibResponse *resp = do_request (conn, "GET", "/", NULL, headers);
-    assert_body (resp, "hello");
+    HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, headers);
+    test_assert_body (resp, "hello");
     g_object_unref (resp);
   }
 
@@ -384,7 +335,7 @@ START_TEST (test_put_request_skips)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   GError *error = NULL;
   GBytes *request;
@@ -397,7 +348,7 @@ START_TEST (test_put_request_skips)
   httplib_assert_no_error (error);
   resp = httplib_connection_get_response (conn, NULL, &error);
   httplib_assert_no_error (error);
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
 
   request = test_server_get_request (server, 0);
   test_assert_request_header (request, "Host", skips[_i].skip_host ? NULL : host);
@@ -416,7 +367,7 @@ START_TEST (test_accept_encoding_default)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   GBytes *request;
 
   get_hello (conn, "/");
@@ -459,7 +410,7 @@ START_TEST (test_content_length_rules)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibHeaders *headers = httplib_headers_new ();
   HttplibResponse *resp;
   GBytes *request, *body;
@@ -468,9 +419,9 @@ START_TEST (test_content_length_rules)
 
   if (lengths[_i].caller_name)
     httplib_headers_append (headers, lengths[_i].caller_name, lengths[_i].caller_value);
-  resp = do_request (conn, lengths[_i].method, "/", lengths[_i].body, headers);
+  resp = test_do_request (conn, lengths[_i].method, "/", lengths[_i].body, headers);
   if (strcmp (lengths[_i].method, "HEAD") != 0)
-    assert_body (resp, "hello");
+    test_assert_body (resp, "hello");
 
   request = test_server_get_request (server, 0);
   value = test_request_get_header (request, "Content-Length");
@@ -497,7 +448,7 @@ START_TEST (test_unknown_length_is_chunked)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibBodySource *body = g_object_new (TEST_TYPE_STREAM_BODY, NULL);
   HttplibResponse *resp;
   GError *error = NULL;
@@ -507,7 +458,7 @@ START_TEST (test_unknown_length_is_chunked)
   httplib_assert_no_error (error);
   resp = httplib_connection_get_response (conn, NULL, &error);
   httplib_assert_no_error (error);
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
 
   request = test_server_get_request (server, 0);
   test_assert_request_header (request, "Transfer-Encoding", "chunked");
@@ -532,13 +483,13 @@ START_TEST (test_request_line)
 {
   static const char * const steps[] = { OK_HELLO, OK_HELLO, OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   GBytes *request;
 
   get_hello (conn, "/a/b?c=d&e=%20f#frag");
-  resp = do_request (conn, "OPTIONS", "*", NULL, NULL);
-  assert_body (resp, "hello");
+  resp = test_do_request (conn, "OPTIONS", "*", NULL, NULL);
+  test_assert_body (resp, "hello");
   g_object_unref (resp);
   get_hello (conn, "http://example.org/absolute");
 
@@ -561,15 +512,15 @@ START_TEST (test_tcp_nodelay)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
   int fd = httplib_response_fileno (resp), nodelay = 0;
   socklen_t size = sizeof nodelay;
 
   ck_assert_int_ge (fd, 0);
   ck_assert_int_eq (getsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &size), 0);
   ck_assert_msg (nodelay != 0, "TCP_NODELAY must be on");
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
 
   g_object_unref (resp);
   g_object_unref (conn);
@@ -583,7 +534,7 @@ START_TEST (test_keep_alive_reuse)
 {
   static const char * const steps[] = { OK_HELLO, OK_HELLO, OK_HELLO, OK_HELLO, OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
 
   for (guint i = 0; i < 5; i++)
     {
@@ -643,8 +594,8 @@ START_TEST (test_check_close)
     NULL
   };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/first", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/first", NULL, NULL);
   guint expected_connections = check_close[_i].will_close ? 2 : 1;
   gboolean will_close = FALSE;
 
@@ -653,7 +604,7 @@ START_TEST (test_check_close)
                  check_close[_i].will_close, httplib_response_get_will_close (resp));
   g_object_get (resp, "will-close", &will_close, NULL);
   ck_assert (will_close == check_close[_i].will_close);
-  assert_body (resp, check_close[_i].body);
+  test_assert_body (resp, check_close[_i].body);
   g_object_unref (resp);
 
   get_hello (conn, "/second");
@@ -680,7 +631,7 @@ START_TEST (test_reconnect_after_idle_close)
 {
   const char * const steps[] = { OK_HELLO, idle_closes[_i].how, OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   GBytes *first, *received;
 
   get_hello (conn, "/one");
@@ -712,7 +663,7 @@ START_TEST (test_remote_disconnected_not_resent)
 {
   static const char * const steps[] = { TEST_STEP_READ_CLOSE, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   GError *error = NULL;
 
@@ -738,7 +689,7 @@ START_TEST (test_remote_disconnected_on_kept_connection)
 {
   static const char * const steps[] = { OK_HELLO, TEST_STEP_READ_CLOSE, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   GError *error = NULL;
 
@@ -766,8 +717,8 @@ START_TEST (test_unread_response_blocks_request)
 {
   static const char * const steps[] = { OK_HELLO, OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/first", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/first", NULL, NULL);
   GError *error = NULL;
   GBytes *first, *second, *received;
 
@@ -778,7 +729,7 @@ START_TEST (test_unread_response_blocks_request)
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CANNOT_SEND_REQUEST);
   g_clear_error (&error);
 
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
   g_object_unref (resp);
   get_hello (conn, "/second");
 
@@ -820,8 +771,8 @@ START_TEST (test_response_not_ready_twice)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL), *again;
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL), *again;
   GError *error = NULL;
 
   again = httplib_connection_get_response (conn, NULL, &error);
@@ -830,7 +781,7 @@ START_TEST (test_response_not_ready_twice)
   g_clear_error (&error);
 
   /* also once the first was read */
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
   again = httplib_connection_get_response (conn, NULL, &error);
   ck_assert_ptr_null (again);
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_RESPONSE_NOT_READY);
@@ -846,7 +797,7 @@ START_TEST (test_cannot_send_header)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   GError *error = NULL;
 
@@ -874,7 +825,7 @@ START_TEST (test_cannot_send_header)
 
   resp = httplib_connection_get_response (conn, NULL, &error);
   httplib_assert_no_error (error);
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
 
   g_object_unref (resp);
   g_object_unref (conn);
@@ -898,13 +849,13 @@ START_TEST (test_chunked_extensions_trailers)
     NULL
   };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
   HttplibHeaders *trailers;
 
   ck_assert (httplib_response_get_chunked (resp));
   ck_assert (!httplib_response_get_will_close (resp));
-  assert_body (resp, "hello world");
+  test_assert_body (resp, "hello world");
   ck_assert_int_eq (httplib_response_get_state (resp), HTTPLIB_RESPONSE_STATE_COMPLETE);
 
   trailers = httplib_response_get_trailers (resp);
@@ -931,8 +882,8 @@ START_TEST (test_chunked_read_pieces)
     NULL
   };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
   GString *got = g_string_new (NULL);
   GBytes *all;
   guint rounds;
@@ -972,13 +923,13 @@ START_TEST (test_until_close_body)
     NULL
   };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
 
   ck_assert (httplib_response_get_will_close (resp));
   ck_assert (!httplib_response_get_chunked (resp));
   ck_assert_int_eq (httplib_response_get_length (resp), -1);
-  assert_body (resp, "hello world, until the end");
+  test_assert_body (resp, "hello world, until the end");
   ck_assert_int_eq (httplib_response_get_state (resp), HTTPLIB_RESPONSE_STATE_COMPLETE);
   g_object_unref (resp);
 
@@ -999,17 +950,17 @@ START_TEST (test_http10_responses)
     NULL
   };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
 
   ck_assert_uint_eq (httplib_response_get_version (resp), 10);
   ck_assert_int_eq (httplib_response_get_length (resp), 5);
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
   g_object_unref (resp);
 
-  resp = do_request (conn, "GET", "/", NULL, NULL);
+  resp = test_do_request (conn, "GET", "/", NULL, NULL);
   ck_assert_uint_eq (httplib_response_get_version (resp), 10);
-  assert_body (resp, "until close");
+  test_assert_body (resp, "until close");
 
   g_object_unref (resp);
   g_object_unref (conn);
@@ -1035,15 +986,15 @@ START_TEST (test_no_body)
 {
   const char * const steps[] = { no_body[_i].response, OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, no_body[_i].method, "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, no_body[_i].method, "/", NULL, NULL);
   GBytes *body;
 
   ck_assert_uint_eq (httplib_response_get_status (resp), no_body[_i].status);
   ck_assert_msg (httplib_response_get_state (resp) == HTTPLIB_RESPONSE_STATE_COMPLETE,
                  "%s: a response without body is complete at once, state is %d",
                  no_body[_i].description, httplib_response_get_state (resp));
-  body = read_all (resp);
+  body = test_read_all (resp);
   ck_assert_msg (g_bytes_get_size (body) == 0, "%s: expected no body, got %zu bytes",
                  no_body[_i].description, g_bytes_get_size (body));
   g_bytes_unref (body);
@@ -1079,15 +1030,15 @@ check_split_response (guint row, gsize split)
 {
   const char * const steps[] = { split_responses[row].response, NULL };
   TestServer *server = test_server_new_script (steps, split);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
   GBytes *body;
   char *what = g_strdup_printf ("%s, split %zu", split_responses[row].description, split);
 
   ck_assert_msg (httplib_response_get_status (resp) == split_responses[row].status,
                  "%s: status: expected %u, got %u", what, split_responses[row].status,
                  httplib_response_get_status (resp));
-  body = read_all (resp);
+  body = test_read_all (resp);
   test_assert_bytes_equal (body, split_responses[row].body, -1, what);
   if (split_responses[row].trailer)
     {
@@ -1183,8 +1134,8 @@ START_TEST (test_large_body)
   large.chunked = _i == 1;
 
   server = test_server_new (large_body_handler, &large);
-  conn = connect_to (server);
-  resp = do_request (conn, "GET", "/large", NULL, NULL);
+  conn = test_connect_to (server);
+  resp = test_do_request (conn, "GET", "/large", NULL, NULL);
 
   for (rounds = 0; rounds < 100000; rounds++)
     {
@@ -1264,17 +1215,17 @@ START_TEST (test_interim_responses)
     NULL
   };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   GPtrArray *log = g_ptr_array_new_with_free_func (g_free);
   HttplibResponse *resp;
   char *joined;
   gulong id = test_signal_connect (conn, "informational", on_informational, log);
 
   ck_assert_msg (id != 0, "HttplibConnection has no \"informational\" signal");
-  resp = do_request (conn, "GET", "/", NULL, NULL);
+  resp = test_do_request (conn, "GET", "/", NULL, NULL);
   ck_assert_uint_eq (httplib_response_get_status (resp), 200);
   ck_assert_ptr_null (httplib_response_get_header (resp, "Link", NULL));
-  assert_body (resp, "ok");
+  test_assert_body (resp, "ok");
 
   joined = join_log (log);
   ck_assert_str_eq (joined,
@@ -1308,16 +1259,16 @@ START_TEST (test_interim_limit)
   char *exactly = many_interim (100), *too_many = many_interim (101);
   const char * const steps[] = { exactly, too_many, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   GPtrArray *log = g_ptr_array_new_with_free_func (g_free);
   HttplibResponse *resp;
   GError *error = NULL;
 
   test_signal_connect (conn, "informational", on_informational, log);
 
-  resp = do_request (conn, "GET", "/100", NULL, NULL);
+  resp = test_do_request (conn, "GET", "/100", NULL, NULL);
   ck_assert_uint_eq (httplib_response_get_status (resp), 200);
-  assert_body (resp, "ok");
+  test_assert_body (resp, "ok");
   ck_assert_uint_eq (log->len, 100);
   g_object_unref (resp);
 
@@ -1344,7 +1295,7 @@ START_TEST (test_switching_protocols_is_final)
     NULL
   };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   GPtrArray *log = g_ptr_array_new_with_free_func (g_free);
   HttplibHeaders *headers = httplib_headers_new ();
   HttplibResponse *resp;
@@ -1353,11 +1304,11 @@ START_TEST (test_switching_protocols_is_final)
   test_signal_connect (conn, "informational", on_informational, log);
   httplib_headers_append (headers, "Upgrade", "websocket");
   httplib_headers_append (headers, "Connection", "Upgrade");
-  resp = do_request (conn, "GET", "/ws", NULL, headers);
+  resp = test_do_request (conn, "GET", "/ws", NULL, headers);
   ck_assert_uint_eq (httplib_response_get_status (resp), 101);
   ck_assert_str_eq (httplib_response_get_header (resp, "Upgrade", NULL), "websocket");
   ck_assert_uint_eq (log->len, 0);
-  body = read_all (resp);
+  body = test_read_all (resp);
   ck_assert_uint_eq (g_bytes_get_size (body), 0);
 
   g_bytes_unref (body);
@@ -1383,7 +1334,7 @@ START_TEST (test_http09_strict)
 {
   const char * const steps[] = { http09[_i].response, TEST_STEP_CLOSE, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   GError *error = NULL;
 
@@ -1404,15 +1355,15 @@ START_TEST (test_http09_lenient)
 {
   const char * const steps[] = { http09[_i].response, TEST_STEP_CLOSE, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
 
   httplib_connection_set_strict (conn, FALSE);
-  resp = do_request (conn, "GET", "/", NULL, NULL);
+  resp = test_do_request (conn, "GET", "/", NULL, NULL);
   ck_assert_uint_eq (httplib_response_get_version (resp), 9);
   ck_assert_uint_eq (httplib_response_get_status (resp), 200);
   ck_assert (httplib_response_get_will_close (resp));
-  assert_body (resp, http09[_i].response);
+  test_assert_body (resp, http09[_i].response);
 
   g_object_unref (resp);
   g_object_unref (conn);
@@ -1428,8 +1379,8 @@ START_TEST (test_incomplete_read_content_length)
     "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello", TEST_STEP_CLOSE, OK_HELLO, NULL
   };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
   GError *error = NULL;
   GBytes *body, *partial;
 
@@ -1466,8 +1417,8 @@ START_TEST (test_incomplete_read_chunked)
 {
   const char * const steps[] = { chunked_cuts[_i].response, TEST_STEP_CLOSE, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
   GError *error = NULL;
   GBytes *body, *partial;
 
@@ -1490,7 +1441,7 @@ START_TEST (test_close_before_status_line)
 {
   static const char * const steps[] = { TEST_STEP_READ_CLOSE, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   GError *error = NULL;
 
@@ -1513,7 +1464,7 @@ START_TEST (test_timeout)
 {
   static const char * const steps[] = { TEST_STEP_READ_HANG, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   GError *error = NULL;
 
@@ -1535,7 +1486,7 @@ START_TEST (test_source_address)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
 
   httplib_connection_set_source_address (conn, "127.0.0.1");
   get_hello (conn, "/");

@@ -3,62 +3,13 @@
 #include <httplib/httplib.h>
 #include <string.h>
 
+#include "test-client.h"
 #include "test-server.h"
 #include "test-utils.h"
 
 #define OK_HELLO "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
 
 /* --- helpers --- */
-
-static HttplibConnection *
-connect_to (TestServer *server)
-{
-  GError *error = NULL;
-  HttplibConnection *conn;
-
-  ck_assert_ptr_nonnull (server);
-  conn = httplib_connection_new ("127.0.0.1", test_server_get_port (server), &error);
-  httplib_assert_no_error (error);
-  ck_assert_ptr_nonnull (conn);
-  return conn;
-}
-
-static HttplibResponse *
-do_request (HttplibConnection *conn, const char *method, const char *url,
-            const char *body, HttplibHeaders *headers)
-{
-  GError *error = NULL;
-  HttplibResponse *resp;
-  gboolean ok;
-
-  ok = httplib_connection_request_string (conn, method, url, body, headers, NULL, &error);
-  httplib_assert_no_error (error);
-  ck_assert (ok);
-  resp = httplib_connection_get_response (conn, NULL, &error);
-  httplib_assert_no_error (error);
-  ck_assert_ptr_nonnull (resp);
-  return resp;
-}
-
-static GBytes *
-read_all (HttplibResponse *resp)
-{
-  GError *error = NULL;
-  GBytes *body = httplib_response_read (resp, -1, NULL, &error);
-
-  httplib_assert_no_error (error);
-  ck_assert_ptr_nonnull (body);
-  return body;
-}
-
-static void
-assert_body (HttplibResponse *resp, const char *expected)
-{
-  GBytes *body = read_all (resp);
-
-  test_assert_bytes_equal (body, expected, -1, "response body");
-  g_bytes_unref (body);
-}
 
 static char *
 enum_nick (GType type, gint64 value)
@@ -303,9 +254,9 @@ START_TEST (test_connect_host_forms)
   httplib_assert_no_error (error);
   ck_assert_uint_eq (httplib_connection_get_port (conn), port);
 
-  resp = do_request (conn, "GET", "/", NULL, NULL);
+  resp = test_do_request (conn, "GET", "/", NULL, NULL);
   ck_assert_uint_eq (httplib_response_get_status (resp), 200);
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
 
   request = test_server_get_request (server, 0);
   test_assert_request_header (request, "Host", expected);
@@ -325,7 +276,7 @@ START_TEST (test_request_get)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   GError *error = NULL;
   GBytes *request;
@@ -337,7 +288,7 @@ START_TEST (test_request_get)
   ck_assert_uint_eq (httplib_response_get_status (resp), 200);
   ck_assert_str_eq (httplib_response_get_reason (resp), "OK");
   ck_assert_uint_eq (httplib_response_get_version (resp), 11);
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
 
   request = test_server_get_request (server, 0);
   test_assert_request_line (request, "GET /path?q=1 HTTP/1.1");
@@ -354,7 +305,7 @@ START_TEST (test_request_body_source)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibBodySource *body;
   HttplibHeaders *headers = httplib_headers_new ();
   HttplibResponse *resp;
@@ -371,7 +322,7 @@ START_TEST (test_request_body_source)
   httplib_assert_no_error (error);
   resp = httplib_connection_get_response (conn, NULL, &error);
   httplib_assert_no_error (error);
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
 
   request = test_server_get_request (server, 0);
   test_assert_request_line (request, "POST /submit HTTP/1.1");
@@ -394,12 +345,12 @@ START_TEST (test_request_string)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   GBytes *request, *body;
 
-  resp = do_request (conn, "POST", "/s", "text body", NULL);
-  assert_body (resp, "hello");
+  resp = test_do_request (conn, "POST", "/s", "text body", NULL);
+  test_assert_body (resp, "hello");
 
   request = test_server_get_request (server, 0);
   test_assert_request_header (request, "Content-Length", "9");
@@ -423,7 +374,7 @@ START_TEST (test_request_bytes)
   static const char * const steps[] = { OK_HELLO, NULL };
   static const char data[] = { 'a', '\0', 'b', '\r', '\n', (char) 0xff };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   GError *error = NULL;
   GBytes *payload = g_bytes_new_static (data, sizeof data);
@@ -433,7 +384,7 @@ START_TEST (test_request_bytes)
   httplib_assert_no_error (error);
   resp = httplib_connection_get_response (conn, NULL, &error);
   httplib_assert_no_error (error);
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
 
   request = test_server_get_request (server, 0);
   test_assert_request_line (request, "PUT /bin HTTP/1.1");
@@ -455,7 +406,7 @@ START_TEST (test_put_request_headers)
   static const char * const steps[] = { OK_HELLO, NULL };
   static const char * const multi[] = { "a", "b", "c", NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   GError *error = NULL;
   GBytes *request;
@@ -472,7 +423,7 @@ START_TEST (test_put_request_headers)
 
   resp = httplib_connection_get_response (conn, NULL, &error);
   httplib_assert_no_error (error);
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
 
   request = test_server_get_request (server, 0);
   head = test_request_get_head (request);
@@ -501,7 +452,7 @@ START_TEST (test_end_headers_with_body)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   GError *error = NULL;
   GBytes *message = g_bytes_new_static ("hello world", 11);
@@ -516,7 +467,7 @@ START_TEST (test_end_headers_with_body)
 
   resp = httplib_connection_get_response (conn, NULL, &error);
   httplib_assert_no_error (error);
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
 
   request = test_server_get_request (server, 0);
   body = test_request_get_body (request);
@@ -540,7 +491,7 @@ START_TEST (test_send)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   GError *error = NULL;
   GBytes *tail = g_bytes_new_static ("llo", 3);
@@ -559,7 +510,7 @@ START_TEST (test_send)
 
   resp = httplib_connection_get_response (conn, NULL, &error);
   httplib_assert_no_error (error);
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
 
   request = test_server_get_request (server, 0);
   body = test_request_get_body (request);
@@ -583,8 +534,8 @@ START_TEST (test_read_pieces)
   };
   static const char * const pieces[] = { "hel", "lo ", "wor", "ld", "" };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (pieces); i++)
     {
@@ -611,8 +562,8 @@ START_TEST (test_read_into)
     "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world", NULL
   };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
   GString *got = g_string_new (NULL);
   GBytes *all;
   guint rounds;
@@ -653,8 +604,8 @@ START_TEST (test_get_header)
     "Content-Length: 2\r\n\r\nok", NULL
   };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
 
   ck_assert_str_eq (httplib_response_get_header (resp, "Content-Type", NULL), "text/plain");
   ck_assert_str_eq (httplib_response_get_header (resp, "content-type", NULL), "text/plain");
@@ -664,7 +615,7 @@ START_TEST (test_get_header)
   ck_assert_str_eq (httplib_response_get_header (resp, "X-Spaces", NULL), "padded");
   /* several fields of one name are joined with ", " as getheader does */
   ck_assert_str_eq (httplib_response_get_header (resp, "set-cookie", NULL), "a=1, b=2");
-  assert_body (resp, "ok");
+  test_assert_body (resp, "ok");
 
   g_object_unref (resp);
   g_object_unref (conn);
@@ -688,8 +639,8 @@ START_TEST (test_get_headers_order)
     { "Set-Cookie", "a" }, { "Content-Length", "2" }, { "Set-Cookie", "b" },
   };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
   HttplibHeaders *headers = httplib_response_get_headers (resp);
   HttplibHeadersIter iter;
   const char *name, *value;
@@ -709,7 +660,7 @@ START_TEST (test_get_headers_order)
   ck_assert_uint_eq (i, G_N_ELEMENTS (expected));
   ck_assert_uint_eq (httplib_headers_get_length (httplib_response_get_msg (resp)),
                      G_N_ELEMENTS (expected));
-  assert_body (resp, "ok");
+  test_assert_body (resp, "ok");
 
   g_object_unref (resp);
   g_object_unref (conn);
@@ -721,12 +672,12 @@ START_TEST (test_fileno)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
   int fd = httplib_response_fileno (resp);
 
   ck_assert_msg (fd >= 0, "fileno while connected: expected a descriptor, got %d", fd);
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
 
   g_object_unref (resp);
   g_object_unref (conn);
@@ -754,8 +705,8 @@ START_TEST (test_response_properties)
                                     status_lines[_i].status_line);
   const char * const steps[] = { response, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
   HttplibHeaders *msg = NULL;
   guint version = 0, status = 0;
   char *reason = NULL;
@@ -824,7 +775,7 @@ START_TEST (test_debug_level)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   LogCapture cap = { g_ptr_array_new_with_free_func (g_free) };
   guint handler = g_log_set_handler ("Httplib", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
                                      capture_log, &cap);
@@ -832,8 +783,8 @@ START_TEST (test_debug_level)
   char *send_prefix, *dump;
 
   httplib_connection_set_debug_level (conn, 1);
-  resp = do_request (conn, "GET", "/", NULL, NULL);
-  assert_body (resp, "hello");
+  resp = test_do_request (conn, "GET", "/", NULL, NULL);
+  test_assert_body (resp, "hello");
   g_log_remove_handler ("Httplib", handler);
 
   /* Python's repr of the bytes sent: CR and LF appear as \r and \n */
@@ -861,7 +812,7 @@ START_TEST (test_debug_level_zero)
 {
   static const char * const steps[] = { OK_HELLO, OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   LogCapture cap = { g_ptr_array_new_with_free_func (g_free) };
   guint handler = g_log_set_handler ("Httplib", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
                                      capture_log, &cap);
@@ -869,13 +820,13 @@ START_TEST (test_debug_level_zero)
   char *dump;
 
   /* the default, then explicitly 0 after 1 */
-  resp = do_request (conn, "GET", "/", NULL, NULL);
-  assert_body (resp, "hello");
+  resp = test_do_request (conn, "GET", "/", NULL, NULL);
+  test_assert_body (resp, "hello");
   g_object_unref (resp);
   httplib_connection_set_debug_level (conn, 1);
   httplib_connection_set_debug_level (conn, 0);
-  resp = do_request (conn, "GET", "/", NULL, NULL);
-  assert_body (resp, "hello");
+  resp = test_do_request (conn, "GET", "/", NULL, NULL);
+  test_assert_body (resp, "hello");
   g_log_remove_handler ("Httplib", handler);
 
   dump = log_dump (&cap);
@@ -899,18 +850,18 @@ START_TEST (test_example_get_twice)
     NULL
   };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *r1, *r2;
 
-  r1 = do_request (conn, "GET", "/", NULL, NULL);
+  r1 = test_do_request (conn, "GET", "/", NULL, NULL);
   ck_assert_uint_eq (httplib_response_get_status (r1), 200);
   ck_assert_str_eq (httplib_response_get_reason (r1), "OK");
-  assert_body (r1, "hello");
+  test_assert_body (r1, "hello");
 
-  r2 = do_request (conn, "GET", "/", NULL, NULL);
+  r2 = test_do_request (conn, "GET", "/", NULL, NULL);
   ck_assert_uint_eq (httplib_response_get_status (r2), 404);
   ck_assert_str_eq (httplib_response_get_reason (r2), "Not Found");
-  assert_body (r2, "not found");
+  test_assert_body (r2, "not found");
   httplib_connection_close (conn);
 
   ck_assert_uint_eq (test_server_get_n_requests (server), 2);
@@ -933,20 +884,20 @@ START_TEST (test_example_head)
     NULL
   };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *res, *next;
   GBytes *data, *request;
 
-  res = do_request (conn, "HEAD", "/", NULL, NULL);
+  res = test_do_request (conn, "HEAD", "/", NULL, NULL);
   ck_assert_uint_eq (httplib_response_get_status (res), 200);
   ck_assert_str_eq (httplib_response_get_reason (res), "OK");
-  data = read_all (res);
+  data = test_read_all (res);
   ck_assert_msg (g_bytes_get_size (data) == 0, "HEAD: read() must return 0 bytes, got %zu",
                  g_bytes_get_size (data));
 
   /* the 1234 bytes announced never come: the connection stays in step */
-  next = do_request (conn, "GET", "/", NULL, NULL);
-  assert_body (next, "hello");
+  next = test_do_request (conn, "GET", "/", NULL, NULL);
+  test_assert_body (next, "hello");
   ck_assert_uint_eq (test_server_get_n_connections (server), 1);
 
   request = test_server_get_request (server, 0);
@@ -973,7 +924,7 @@ START_TEST (test_example_post)
   };
   const char *params = "%40number=12524&%40type=issue&%40action=show";
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibHeaders *headers = httplib_headers_new ();
   HttplibResponse *response;
   GBytes *request, *body;
@@ -984,10 +935,10 @@ START_TEST (test_example_post)
   httplib_headers_append (headers, "Accept", "text/plain");
 
   /* the seed posts to "", which goes out as "/" */
-  response = do_request (conn, "POST", "", params, headers);
+  response = test_do_request (conn, "POST", "", params, headers);
   ck_assert_uint_eq (httplib_response_get_status (response), 302);
   ck_assert_str_eq (httplib_response_get_reason (response), "Found");
-  assert_body (response, REDIRECT_BODY);
+  test_assert_body (response, REDIRECT_BODY);
   httplib_connection_close (conn);
 
   request = test_server_get_request (server, 0);
@@ -1022,10 +973,10 @@ START_TEST (test_example_put)
 
   conn = httplib_connection_new ("localhost", test_server_get_port (server), &error);
   httplib_assert_no_error (error);
-  response = do_request (conn, "PUT", "/file", BODY, NULL);
+  response = test_do_request (conn, "PUT", "/file", BODY, NULL);
   ck_assert_uint_eq (httplib_response_get_status (response), 200);
   ck_assert_str_eq (httplib_response_get_reason (response), "OK");
-  assert_body (response, "");
+  test_assert_body (response, "");
 
   request = test_server_get_request (server, 0);
   test_assert_request_line (request, "PUT /file HTTP/1.1");
@@ -1049,15 +1000,15 @@ START_TEST (test_connection_states_keep_alive)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   StateLog log;
 
   state_log_init (&log, HTTPLIB_TYPE_CONNECTION_STATE);
   state_log_connect (&log, conn);
 
-  resp = do_request (conn, "GET", "/", NULL, NULL);
-  assert_body (resp, "hello");
+  resp = test_do_request (conn, "GET", "/", NULL, NULL);
+  test_assert_body (resp, "hello");
   ck_assert_str_eq (log.pairs->str,
                     "disconnected>connecting connecting>idle idle>request-started "
                     "request-started>request-sent request-sent>response-active "
@@ -1088,16 +1039,16 @@ START_TEST (test_connection_states_server_close)
     NULL
   };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   HttplibResponse *resp;
   StateLog log;
 
   state_log_init (&log, HTTPLIB_TYPE_CONNECTION_STATE);
   state_log_connect (&log, conn);
 
-  resp = do_request (conn, "GET", "/", NULL, NULL);
+  resp = test_do_request (conn, "GET", "/", NULL, NULL);
   ck_assert (httplib_response_get_will_close (resp));
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
   ck_assert_str_eq (log.pairs->str,
                     "disconnected>connecting connecting>idle idle>request-started "
                     "request-started>request-sent request-sent>response-active "
@@ -1105,8 +1056,8 @@ START_TEST (test_connection_states_server_close)
   g_object_unref (resp);
 
   /* the next request opens the connection again */
-  resp = do_request (conn, "GET", "/", NULL, NULL);
-  assert_body (resp, "hello");
+  resp = test_do_request (conn, "GET", "/", NULL, NULL);
+  test_assert_body (resp, "hello");
   ck_assert_msg (strstr (log.pairs->str, "response-active>closed closed>connecting connecting>idle") != NULL,
                  "expected closed>connecting after the close, got %s", log.pairs->str);
   ck_assert_uint_eq (test_server_get_n_connections (server), 2);
@@ -1125,7 +1076,7 @@ START_TEST (test_connection_states_connect_close)
 {
   static const char * const steps[] = { TEST_STEP_WAIT_CLOSE, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   GError *error = NULL;
   StateLog log;
 
@@ -1149,8 +1100,8 @@ START_TEST (test_response_states)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
   HttplibResponseState state = HTTPLIB_RESPONSE_STATE_HEADERS;
   StateLog log;
 
@@ -1161,7 +1112,7 @@ START_TEST (test_response_states)
 
   state_log_init (&log, HTTPLIB_TYPE_RESPONSE_STATE);
   state_log_connect (&log, resp);
-  assert_body (resp, "hello");
+  test_assert_body (resp, "hello");
   ck_assert_str_eq (log.pairs->str, "body>complete");
   httplib_response_close (resp);
   ck_assert_str_eq (log.pairs->str, "body>complete complete>closed");
@@ -1180,8 +1131,8 @@ START_TEST (test_response_states_no_body)
 {
   static const char * const steps[] = { "HTTP/1.1 204 No Content\r\n\r\n", NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
   StateLog log;
 
   ck_assert_int_eq (httplib_response_get_state (resp), HTTPLIB_RESPONSE_STATE_COMPLETE);
@@ -1202,8 +1153,8 @@ START_TEST (test_response_close_unread)
 {
   static const char * const steps[] = { OK_HELLO, OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
-  HttplibResponse *resp = do_request (conn, "GET", "/", NULL, NULL);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
   StateLog log;
 
   state_log_init (&log, HTTPLIB_TYPE_RESPONSE_STATE);
@@ -1213,8 +1164,8 @@ START_TEST (test_response_close_unread)
   g_object_unref (resp);
 
   /* the unread body left the stream in an unknown place: a new connection */
-  resp = do_request (conn, "GET", "/", NULL, NULL);
-  assert_body (resp, "hello");
+  resp = test_do_request (conn, "GET", "/", NULL, NULL);
+  test_assert_body (resp, "hello");
   ck_assert_uint_eq (test_server_get_n_connections (server), 2);
 
   state_log_clear (&log);
@@ -1255,7 +1206,7 @@ START_TEST (test_connection_events)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
   TestServer *server = test_server_new_script (steps, 0);
-  HttplibConnection *conn = connect_to (server);
+  HttplibConnection *conn = test_connect_to (server);
   GArray *events = g_array_new (FALSE, FALSE, sizeof (int));
   HttplibResponse *resp;
   GString *names = g_string_new (NULL);
@@ -1265,8 +1216,8 @@ START_TEST (test_connection_events)
   id = test_signal_connect (conn, "event", on_event, events);
   ck_assert_msg (id != 0, "HttplibConnection has no \"event\" signal");
 
-  resp = do_request (conn, "GET", "/", NULL, NULL);
-  assert_body (resp, "hello");
+  resp = test_do_request (conn, "GET", "/", NULL, NULL);
+  test_assert_body (resp, "hello");
 
   for (guint i = 0; i < events->len; i++)
     {

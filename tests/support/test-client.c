@@ -1,0 +1,54 @@
+/* test-client.c: the client-side steps the integration suites share */
+#include "test-client.h"
+#include "test-utils.h"
+
+HttplibConnection *
+test_connect_to (TestServer *server)
+{
+  GError *error = NULL;
+  HttplibConnection *conn;
+
+  ck_assert_ptr_nonnull (server);
+  conn = httplib_connection_new ("127.0.0.1", test_server_get_port (server), &error);
+  httplib_assert_no_error (error);
+  ck_assert_ptr_nonnull (conn);
+  return conn;
+}
+
+HttplibResponse *
+test_do_request (HttplibConnection *conn, const char *method, const char *url,
+            const char *body, HttplibHeaders *headers)
+{
+  GError *error = NULL;
+  HttplibResponse *resp;
+  gboolean ok;
+
+  ok = httplib_connection_request_string (conn, method, url, body, headers, NULL, &error);
+  httplib_assert_no_error (error);
+  ck_assert (ok);
+  resp = httplib_connection_get_response (conn, NULL, &error);
+  httplib_assert_no_error (error);
+  ck_assert_ptr_nonnull (resp);
+  return resp;
+}
+
+GBytes *
+test_read_all (HttplibResponse *resp)
+{
+  GError *error = NULL;
+  GBytes *body = httplib_response_read (resp, -1, NULL, &error);
+
+  httplib_assert_no_error (error);
+  ck_assert_ptr_nonnull (body);
+  return body;
+}
+
+void
+test_assert_body (HttplibResponse *resp, const char *expected)
+{
+  GBytes *body = test_read_all (resp);
+
+  test_assert_bytes_equal (body, expected, -1, "response body");
+  g_bytes_unref (body);
+}
+

@@ -1,0 +1,20 @@
+/* test-client.h: the client-side steps the integration suites share */
+#pragma once
+
+#include <httplib/httplib.h>
+
+#include "test-server.h"
+
+G_BEGIN_DECLS
+
+/* A connection to the loopback server; fails the test on any error. */
+HttplibConnection *test_connect_to  (TestServer *server);
+/* request_string() + get_response(), both asserted to succeed. */
+HttplibResponse   *test_do_request  (HttplibConnection *conn, const char *method, const char *url,
+                                     const char *body, HttplibHeaders *headers);
+/* The whole body, asserted to read without error. */
+GBytes            *test_read_all    (HttplibResponse *resp);
+/* Reads the whole body and compares it with expected. */
+void               test_assert_body (HttplibResponse *resp, const char *expected);
+
+G_END_DECLS
