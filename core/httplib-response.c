@@ -695,6 +695,7 @@ httplib_response_read (HttplibResponse *response,
                        GError         **error)
 {
   g_autoptr(GByteArray) out = NULL;
+  g_autoptr(GError) local_error = NULL;
   guint64 want;
   gsize reserve;
 
@@ -720,15 +721,16 @@ httplib_response_read (HttplibResponse *response,
       g_byte_array_set_size (out, reserve);
       space = reserve - len;
 
-      n = read_body (response, out->data + len, space, cancellable, error);
+      n = read_body (response, out->data + len, space, cancellable, &local_error);
       g_byte_array_set_size (out, len + MAX (n, 0));
       if (n < 0)
         {
-          if (g_error_matches (*error, HTTPLIB_ERROR, HTTPLIB_ERROR_INCOMPLETE_READ))
+          if (g_error_matches (local_error, HTTPLIB_ERROR, HTTPLIB_ERROR_INCOMPLETE_READ))
             {
               g_clear_pointer (&response->partial, g_bytes_unref);
               response->partial = g_byte_array_free_to_bytes (g_steal_pointer (&out));
             }
+          g_propagate_error (error, g_steal_pointer (&local_error));
           return NULL;
         }
       if (n == 0)

@@ -1413,6 +1413,28 @@ static const struct {
   { "inside a chunk size line", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1", "hello" },
 };
 
+/* A caller that passes no GError still gets NULL and the partial bytes. */
+START_TEST (test_incomplete_read_without_error)
+{
+  static const char * const steps[] = {
+    "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello", TEST_STEP_CLOSE, NULL
+  };
+  TestServer *server = test_server_new_script (steps, 0);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
+  GBytes *partial;
+
+  ck_assert_ptr_null (httplib_response_read (resp, -1, NULL, NULL));
+  partial = httplib_response_get_partial (resp);
+  test_assert_bytes_equal (partial, "hello", -1, "partial body");
+  g_bytes_unref (partial);
+
+  g_object_unref (resp);
+  g_object_unref (conn);
+  test_server_free (server);
+}
+END_TEST
+
 START_TEST (test_incomplete_read_chunked)
 {
   const char * const steps[] = { chunked_cuts[_i].response, TEST_STEP_CLOSE, NULL };
@@ -1590,6 +1612,7 @@ behaviour_suite (void)
 
   tc = tcase_create ("early-close");
   tcase_add_test (tc, test_incomplete_read_content_length);
+  tcase_add_test (tc, test_incomplete_read_without_error);
   tcase_add_loop_test (tc, test_incomplete_read_chunked, 0, G_N_ELEMENTS (chunked_cuts));
   tcase_add_test (tc, test_close_before_status_line);
   suite_add_tcase (s, tc);
