@@ -285,13 +285,12 @@ httplib_response_new (HttplibConnection *connection,
   return self;
 }
 
+/* strcasestr: a case-insensitive search, with no copy of the header value. */
 static gboolean
 contains_ci (const char *haystack,
              const char *needle)
 {
-  g_autofree char *lower = haystack ? g_ascii_strdown (haystack, -1) : NULL;
-
-  return lower != NULL && strstr (lower, needle) != NULL;
+  return haystack != NULL && strcasestr (haystack, needle) != NULL;
 }
 
 /* CPython's _check_close, word for word in its effect. */

@@ -195,81 +195,6 @@ START_TEST (test_connection_properties)
 }
 END_TEST
 
-/* fmt with each "%u" replaced by port */
-static char *
-expand_port (const char *fmt, guint port)
-{
-  char **parts = g_strsplit (fmt, "%u", -1);
-  char *number = g_strdup_printf ("%u", port);
-  char *result = g_strjoinv (number, parts);
-
-  g_strfreev (parts);
-  g_free (number);
-  return result;
-}
-
-/* Connecting with each host form to a real server. */
-static const struct {
-  const char *description;
-  const char *host_format;  /* %u is the server's port */
-  gboolean    pass_port;    /* pass the port as the port argument */
-  gboolean    ipv6;
-  const char *expected_host_header;  /* %u is the port */
-} connect_forms[] = {
-  { "IPv4 and port argument", "127.0.0.1", TRUE, FALSE, "127.0.0.1:%u" },
-  { "IPv4 host:port", "127.0.0.1:%u", FALSE, FALSE, "127.0.0.1:%u" },
-  { "localhost and port argument", "localhost", TRUE, FALSE, "localhost:%u" },
-  { "bracketed IPv6 host:port", "[::1]:%u", FALSE, TRUE, "[::1]:%u" },
-  { "IPv6 literal and port argument", "::1", TRUE, TRUE, "[::1]:%u" },
-};
-
-START_TEST (test_connect_host_forms)
-{
-  static const char * const steps[] = { OK_HELLO, NULL };
-  TestScript script = { steps, 0, 0 };
-  TestServer *server;
-  HttplibConnection *conn;
-  HttplibResponse *resp;
-  GError *error = NULL;
-  GBytes *request;
-  char *host, *expected;
-  guint port;
-
-  if (connect_forms[_i].ipv6)
-    server = test_server_new_ipv6 (test_script_handler, &script);
-  else
-    server = test_server_new (test_script_handler, &script);
-  if (server == NULL && connect_forms[_i].ipv6)
-    {
-      g_printerr ("# %s: no IPv6 loopback here, skipped\n", connect_forms[_i].description);
-      return;
-    }
-  ck_assert_ptr_nonnull (server);
-  port = test_server_get_port (server);
-
-  host = expand_port (connect_forms[_i].host_format, port);
-  expected = expand_port (connect_forms[_i].expected_host_header, port);
-
-  conn = httplib_connection_new (host, connect_forms[_i].pass_port ? port : 0, &error);
-  httplib_assert_no_error (error);
-  ck_assert_uint_eq (httplib_connection_get_port (conn), port);
-
-  resp = test_do_request (conn, "GET", "/", NULL, NULL);
-  ck_assert_uint_eq (httplib_response_get_status (resp), 200);
-  test_assert_body (resp, "hello");
-
-  request = test_server_get_request (server, 0);
-  test_assert_request_header (request, "Host", expected);
-
-  g_bytes_unref (request);
-  g_object_unref (resp);
-  g_object_unref (conn);
-  test_server_free (server);
-  g_free (host);
-  g_free (expected);
-}
-END_TEST
-
 /* --- requests --- */
 
 START_TEST (test_request_get)
@@ -1261,7 +1186,6 @@ connection_suite (void)
   tcase_add_loop_test (tc, test_new_bad_hosts, 0, G_N_ELEMENTS (bad_hosts));
   tcase_add_test (tc, test_port_constants);
   tcase_add_test (tc, test_connection_properties);
-  tcase_add_loop_test (tc, test_connect_host_forms, 0, G_N_ELEMENTS (connect_forms));
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("request");
