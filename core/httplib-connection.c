@@ -18,6 +18,7 @@
  * ```
  */
 #include "httplib-connection-private.h"
+#include "httplib-chain-private.h"
 #include "httplib-chunked-output-stream-private.h"
 #include "httplib-debug-private.h"
 #include "httplib-enum-types.h"
@@ -41,15 +42,17 @@ struct _HttplibConnection {
   double                  timeout;
   char                   *source_address;
   char                   *transport_name;
+  HttplibTlsSettings     *tls_settings;   /* non-NULL for HTTPS */
   int                     debug_level;
 
   /* the open chain */
-  GPtrArray              *links;          /* HttplibTransport, bottom first */
+  HttplibChain           *chain;          /* the transports, kept across reconnects */
   GIOStream              *base_stream;    /* the first link's stream (a socket, usually) */
   GIOStream              *stream;         /* the top link's stream: what HTTP is spoken on */
   GInputStream           *input;
   GOutputStream          *output;
   HttplibReadBuffer       buffer;
+  HttplibTlsInfo         *tls_info;       /* of the latest handshake */
 
   /* the exchange in progress */
   HttplibConnectionState  state;
@@ -67,12 +70,18 @@ enum {
   PROP_TIMEOUT,
   PROP_SOURCE_ADDRESS,
   PROP_TRANSPORT,
+  PROP_TLS_SETTINGS,
+  PROP_TLS_INFO,
   PROP_DEBUG_LEVEL,
   PROP_STATE,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void on_transport_event (HttplibTransportEvent  event,
+                                GIOStream             *stream,
+                                gpointer               user_data);
 
 enum {
   SIGNAL_STATE_CHANGED,
@@ -144,7 +153,9 @@ httplib_connection_dispose (GObject *object)
   HttplibConnection *self = HTTPLIB_CONNECTION (object);
 
   drop_stream (self);
-  g_clear_pointer (&self->links, g_ptr_array_unref);
+  g_clear_pointer (&self->chain, httplib_chain_free);
+  g_clear_object (&self->tls_settings);
+  g_clear_object (&self->tls_info);
 
   G_OBJECT_CLASS (httplib_connection_parent_class)->dispose (object);
 }
@@ -193,6 +204,9 @@ httplib_connection_set_property (GObject      *object,
     case PROP_TRANSPORT:
       httplib_connection_set_transport (self, g_value_get_string (value));
       break;
+    case PROP_TLS_SETTINGS:
+      self->tls_settings = g_value_dup_object (value);
+      break;
     case PROP_DEBUG_LEVEL:
       httplib_connection_set_debug_level (self, g_value_get_int (value));
       break;
@@ -229,6 +243,12 @@ httplib_connection_get_property (GObject    *object,
     case PROP_TRANSPORT:
       g_value_set_string (value, self->transport_name);
       break;
+    case PROP_TLS_SETTINGS:
+      g_value_set_object (value, self->tls_settings);
+      break;
+    case PROP_TLS_INFO:
+      g_value_set_object (value, self->tls_info);
+      break;
     case PROP_DEBUG_LEVEL:
       g_value_set_int (value, self->debug_level);
       break;
@@ -264,7 +284,8 @@ httplib_connection_class_init (HttplibConnectionClass *klass)
    * HttplibConnection:port:
    *
    * The server's port. 0 at construction takes it from
-   * [property@Connection:host] or uses %HTTPLIB_HTTP_PORT.
+   * [property@Connection:host] or uses %HTTPLIB_HTTP_PORT
+   * (%HTTPLIB_HTTPS_PORT with [property@Connection:tls-settings]).
    */
   properties[PROP_PORT] = g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT, 0, construct);
   /**
@@ -296,6 +317,24 @@ httplib_connection_class_init (HttplibConnectionClass *klass)
    * `tcp` by default, or one an application registered.
    */
   properties[PROP_TRANSPORT] = g_param_spec_string ("transport", NULL, NULL, "tcp", rw);
+  /**
+   * HttplibConnection:tls-settings:
+   *
+   * With settings, the connection speaks HTTPS: the `tls` transport runs
+   * on top of [property@Connection:transport] and verifies the server as
+   * the settings say. %NULL for plain HTTP.
+   */
+  properties[PROP_TLS_SETTINGS] = g_param_spec_object ("tls-settings", NULL, NULL,
+                                                       HTTPLIB_TYPE_TLS_SETTINGS, construct);
+  /**
+   * HttplibConnection:tls-info:
+   *
+   * What the latest TLS handshake negotiated (protocol version, cipher
+   * suite, the server's certificate), or %NULL before one completed.
+   */
+  properties[PROP_TLS_INFO] = g_param_spec_object ("tls-info", NULL, NULL, HTTPLIB_TYPE_TLS_INFO,
+                                                   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                                   G_PARAM_EXPLICIT_NOTIFY);
   /**
    * HttplibConnection:debug-level:
    *
@@ -364,6 +403,7 @@ httplib_connection_init (HttplibConnection *self)
   self->default_port = HTTPLIB_HTTP_PORT;
   self->transport_name = g_strdup ("tcp");
   self->request = g_string_sized_new (512);
+  self->chain = httplib_chain_new (on_transport_event, self);
   httplib_read_buffer_init (&self->buffer);
 }
 
@@ -379,6 +419,8 @@ httplib_connection_initable_init (GInitable     *initable,
       g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL, "no host given");
       return FALSE;
     }
+  if (self->tls_settings != NULL)
+    self->default_port = HTTPLIB_HTTPS_PORT;
   return httplib_split_host_port (self->host_port, self->port, self->default_port,
                                   &self->host, &self->port, error);
 }
@@ -414,80 +456,74 @@ httplib_connection_new (const char *host,
                          "host", host, "port", port, NULL);
 }
 
+/**
+ * httplib_connection_new_https:
+ * @host: the server: `host`, `host:port` or `[v6]:port`
+ * @port: the port, or 0 to take it from @host or use %HTTPLIB_HTTPS_PORT
+ * @settings: (nullable): what to trust and present, or %NULL for
+ *   httplib_tls_settings_get_default()
+ * @error: return location for a #GError
+ *
+ * Creates an HTTPS connection, as Python's `HTTPSConnection`: HTTP over
+ * the `tls` transport, which checks the server's certificate and host name
+ * unless @settings turn that off. Fails as httplib_connection_new() does.
+ *
+ * Returns: (transfer full): a new connection, or %NULL with @error set
+ */
+HttplibConnection *
+httplib_connection_new_https (const char         *host,
+                              guint               port,
+                              HttplibTlsSettings *settings,
+                              GError            **error)
+{
+  g_return_val_if_fail (host != NULL, NULL);
+  g_return_val_if_fail (settings == NULL || HTTPLIB_IS_TLS_SETTINGS (settings), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (settings == NULL)
+    settings = httplib_tls_settings_get_default ();
+  return g_initable_new (HTTPLIB_TYPE_CONNECTION, NULL, error,
+                         "host", host, "port", port, "tls-settings", settings, NULL);
+}
+
 /* --- the transport chain --- */
 
 static void
-on_transport_event (HttplibTransport      *transport,
-                    HttplibTransportEvent  event,
+on_transport_event (HttplibTransportEvent  event,
                     GIOStream             *stream,
-                    HttplibConnection     *self)
+                    gpointer               user_data)
 {
+  HttplibConnection *self = user_data;
+
+  /* Kept before the event goes out, so its handlers can read it. */
+  if (event == HTTPLIB_TRANSPORT_EVENT_TLS_HANDSHAKED && stream != NULL &&
+      httplib_tls_info_get_for_stream (stream) != NULL)
+    {
+      g_set_object (&self->tls_info, httplib_tls_info_get_for_stream (stream));
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_INFO]);
+    }
   if (g_signal_has_handler_pending (self, signals[SIGNAL_EVENT], 0, FALSE))
     g_signal_emit (self, signals[SIGNAL_EVENT], 0, event, stream);
 }
 
 /* The transports are made once and kept, so a reconnect can reuse their state. */
 static gboolean
-ensure_links (HttplibConnection *self,
-              GError           **error)
-{
-  HttplibTransport *transport;
-  GType type;
-
-  if (self->links != NULL)
-    return TRUE;
-
-  type = httplib_registry_lookup_transport (httplib_registry_get_default (),
-                                            self->transport_name, error);
-  if (type == G_TYPE_INVALID)
-    return FALSE;
-
-  transport = g_object_new (type, NULL);
-  g_signal_connect_object (transport, "event", G_CALLBACK (on_transport_event), self, 0);
-  self->links = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (self->links, transport);
-  return TRUE;
-}
-
-static HttplibEndpoint *
-make_endpoint (HttplibConnection *self)
-{
-  HttplibEndpoint *endpoint = httplib_endpoint_new (self->host, self->port);
-
-  httplib_endpoint_set_timeout (endpoint, self->timeout);
-  httplib_endpoint_set_source_address (endpoint, self->source_address);
-  return endpoint;
-}
-
-static gboolean
 open_chain (HttplibConnection *self,
             GCancellable      *cancellable,
             GError           **error)
 {
-  g_autoptr(HttplibEndpoint) endpoint = NULL;
-  g_autoptr(GIOStream) stream = NULL;
+  HttplibChainConfig config = {
+    .transport = self->transport_name,
+    .host = self->host,
+    .port = (guint16) self->port,
+    .timeout = self->timeout,
+    .source_address = self->source_address,
+    .tls_settings = self->tls_settings,
+  };
 
-  if (!ensure_links (self, error))
+  if (!httplib_chain_open (self->chain, &config, &self->base_stream, &self->stream,
+                           cancellable, error))
     return FALSE;
-
-  endpoint = make_endpoint (self);
-  for (guint i = 0; i < self->links->len; i++)
-    {
-      GIOStream *next = httplib_transport_open (self->links->pdata[i], endpoint, stream,
-                                                cancellable, error);
-      if (next == NULL)
-        {
-          if (stream != NULL)
-            g_io_stream_close (stream, NULL, NULL);
-          return FALSE;
-        }
-      if (i == 0)
-        self->base_stream = g_object_ref (next);
-      g_clear_object (&stream);
-      stream = next;
-    }
-
-  self->stream = g_steal_pointer (&stream);
   self->input = g_io_stream_get_input_stream (self->stream);
   self->output = g_io_stream_get_output_stream (self->stream);
   return TRUE;
@@ -524,6 +560,11 @@ httplib_connection_connect (HttplibConnection *connection,
 
   before = connection->state;
   set_state (connection, HTTPLIB_CONNECTION_STATE_CONNECTING);
+  if (connection->tls_info != NULL)
+    {
+      g_clear_object (&connection->tls_info);
+      g_object_notify_by_pspec (G_OBJECT (connection), properties[PROP_TLS_INFO]);
+    }
   if (!open_chain (connection, cancellable, error))
     {
       g_clear_object (&connection->base_stream);
@@ -1427,8 +1468,7 @@ httplib_connection_set_transport (HttplibConnection *connection,
     return;
   g_free (connection->transport_name);
   connection->transport_name = g_strdup (name);
-  /* The chain is rebuilt with the new transport on the next connect. */
-  g_clear_pointer (&connection->links, g_ptr_array_unref);
+  /* The chain makes its links again for the new transport on the next connect. */
   g_object_notify_by_pspec (G_OBJECT (connection), properties[PROP_TRANSPORT]);
 }
 
@@ -1443,4 +1483,36 @@ httplib_connection_get_state (HttplibConnection *connection)
 {
   g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), HTTPLIB_CONNECTION_STATE_CLOSED);
   return connection->state;
+}
+
+/**
+ * httplib_connection_get_tls_settings:
+ * @connection: a connection
+ *
+ * Returns: (nullable) (transfer none): the TLS settings of an HTTPS
+ *   connection, %NULL for plain HTTP
+ */
+HttplibTlsSettings *
+httplib_connection_get_tls_settings (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), NULL);
+  return connection->tls_settings;
+}
+
+/**
+ * httplib_connection_get_tls_info:
+ * @connection: a connection
+ *
+ * What the latest TLS handshake negotiated: protocol version, cipher
+ * suite, ALPN protocol and the server's certificate. It stays readable
+ * after the connection closes, until the next connect.
+ *
+ * Returns: (nullable) (transfer none): the handshake's outcome, or %NULL
+ *   before one completed
+ */
+HttplibTlsInfo *
+httplib_connection_get_tls_info (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), NULL);
+  return connection->tls_info;
 }

@@ -3,7 +3,7 @@
  * An endpoint is what a connection hands each link of its transport chain:
  * the host and port to reach, the timeout and source address to use, and
  * extra headers for transports that speak HTTP themselves (a CONNECT
- * tunnel). It is a plain value, so a transport written in Python or
+ * tunnel) or the TLS settings for a TLS link. It is a plain value, so a transport written in Python or
  * JavaScript reads it through getters.
  */
 #include "httplib-endpoint.h"
@@ -14,6 +14,7 @@ struct _HttplibEndpoint {
   double          timeout;
   char           *source_address;
   HttplibHeaders *headers;
+  HttplibTlsSettings *tls_settings;
 };
 
 static void
@@ -22,6 +23,7 @@ endpoint_clear (HttplibEndpoint *self)
   g_free (self->host);
   g_free (self->source_address);
   g_clear_pointer (&self->headers, httplib_headers_unref);
+  g_clear_object (&self->tls_settings);
 }
 
 /**
@@ -195,4 +197,33 @@ httplib_endpoint_set_headers (HttplibEndpoint *endpoint,
     httplib_headers_ref (headers);
   g_clear_pointer (&endpoint->headers, httplib_headers_unref);
   endpoint->headers = headers;
+}
+
+/**
+ * httplib_endpoint_get_tls_settings:
+ * @endpoint: an endpoint
+ *
+ * Returns: (nullable) (transfer none): the TLS settings for a TLS link
+ */
+HttplibTlsSettings *
+httplib_endpoint_get_tls_settings (HttplibEndpoint *endpoint)
+{
+  g_return_val_if_fail (endpoint != NULL, NULL);
+  return endpoint->tls_settings;
+}
+
+/**
+ * httplib_endpoint_set_tls_settings:
+ * @endpoint: an endpoint
+ * @settings: (nullable): TLS settings
+ *
+ * Sets what a TLS link trusts and presents.
+ */
+void
+httplib_endpoint_set_tls_settings (HttplibEndpoint    *endpoint,
+                                   HttplibTlsSettings *settings)
+{
+  g_return_if_fail (endpoint != NULL);
+  g_return_if_fail (settings == NULL || HTTPLIB_IS_TLS_SETTINGS (settings));
+  g_set_object (&endpoint->tls_settings, settings);
 }

@@ -11,6 +11,8 @@
 #include <httplib/httplib-body-source.h>
 #include <httplib/httplib-response.h>
 #include <httplib/httplib-transport.h>
+#include <httplib/httplib-tls-settings.h>
+#include <httplib/httplib-tls-info.h>
 
 G_BEGIN_DECLS
 
@@ -61,6 +63,11 @@ G_DECLARE_FINAL_TYPE (HttplibConnection, httplib_connection, HTTPLIB, CONNECTION
 HTTPLIB_AVAILABLE_IN_ALL
 HttplibConnection *httplib_connection_new            (const char         *host,
                                                       guint               port,
+                                                      GError            **error);
+HTTPLIB_AVAILABLE_IN_ALL
+HttplibConnection *httplib_connection_new_https      (const char         *host,
+                                                      guint               port,
+                                                      HttplibTlsSettings *settings,
                                                       GError            **error);
 
 HTTPLIB_AVAILABLE_IN_ALL
@@ -167,5 +174,10 @@ void      httplib_connection_set_transport   (HttplibConnection *connection,
                                               const char        *name);
 HTTPLIB_AVAILABLE_IN_ALL
 HttplibConnectionState httplib_connection_get_state (HttplibConnection *connection);
+
+HTTPLIB_AVAILABLE_IN_ALL
+HttplibTlsSettings *httplib_connection_get_tls_settings (HttplibConnection *connection);
+HTTPLIB_AVAILABLE_IN_ALL
+HttplibTlsInfo     *httplib_connection_get_tls_info     (HttplibConnection *connection);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <glib-object.h>
 #include <httplib/httplib-version.h>
 #include <httplib/httplib-headers.h>
+#include <httplib/httplib-tls-settings.h>
 
 G_BEGIN_DECLS
 
@@ -44,6 +45,12 @@ HttplibHeaders  *httplib_endpoint_get_headers        (HttplibEndpoint *endpoint)
 HTTPLIB_AVAILABLE_IN_ALL
 void             httplib_endpoint_set_headers        (HttplibEndpoint *endpoint,
                                                       HttplibHeaders  *headers);
+
+HTTPLIB_AVAILABLE_IN_ALL
+HttplibTlsSettings *httplib_endpoint_get_tls_settings (HttplibEndpoint *endpoint);
+HTTPLIB_AVAILABLE_IN_ALL
+void             httplib_endpoint_set_tls_settings   (HttplibEndpoint    *endpoint,
+                                                      HttplibTlsSettings *settings);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HttplibEndpoint, httplib_endpoint_unref)
 

@@ -57,9 +57,15 @@ G_BEGIN_DECLS
  *   invalid or conflicting `Content-Length`, `Transfer-Encoding` together
  *   with `Content-Length`, a bad chunk size or chunk terminator
  * @HTTPLIB_ERROR_TUNNEL_FAILED: the proxy refused the CONNECT request
- * @HTTPLIB_ERROR_TLS: the TLS layer failed (handshake, certificate)
+ * @HTTPLIB_ERROR_TLS: the TLS layer failed: the handshake (the message
+ *   carries GnuTLS's reason), a record, or TLS settings that cannot be
+ *   loaded (a CA or key file, a priority string)
  * @HTTPLIB_ERROR_PLUGIN: no plugin of that name is registered, or a plugin
  *   module could not be loaded
+ * @HTTPLIB_ERROR_CERTIFICATE: the server's certificate failed verification:
+ *   untrusted issuer, self-signed, expired, not yet valid, or not valid for
+ *   the host name; the message says which (Python's
+ *   `SSLCertVerificationError`)
  *
  * Error codes in the %HTTPLIB_ERROR domain.
  */
@@ -83,6 +89,7 @@ typedef enum {
   HTTPLIB_ERROR_TUNNEL_FAILED,
   HTTPLIB_ERROR_TLS,
   HTTPLIB_ERROR_PLUGIN,
+  HTTPLIB_ERROR_CERTIFICATE,
 } HttplibError;
 
 HTTPLIB_AVAILABLE_IN_ALL

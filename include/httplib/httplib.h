@@ -7,6 +7,8 @@
 #include <httplib/httplib-error.h>
 #include <httplib/httplib-status.h>
 #include <httplib/httplib-headers.h>
+#include <httplib/httplib-tls-settings.h>
+#include <httplib/httplib-tls-info.h>
 #include <httplib/httplib-endpoint.h>
 #include <httplib/httplib-transport.h>
 #include <httplib/httplib-body-source.h>

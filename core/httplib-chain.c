@@ -1,0 +1,165 @@
+/* httplib-chain.c: the transports a connection opens, bottom first
+ *
+ * DESIGN.md's chains: `tcp(host, port)` for HTTP, `tcp` → `tls(host)` for
+ * HTTPS. Each link is a registered transport that opens its stream on top
+ * of the stream of the link below; each gets an endpoint saying where it
+ * leads and how.
+ */
+#include "httplib-chain-private.h"
+#include "httplib-registry.h"
+
+/* What a link does in the chain, which decides the endpoint it gets. */
+typedef enum {
+  LINK_SOCKET,    /* the first link: reaches host:port itself */
+  LINK_TLS,       /* TLS with the server, over the link below */
+} LinkRole;
+
+typedef struct {
+  HttplibTransport *transport;
+  LinkRole          role;
+} Link;
+
+struct _HttplibChain {
+  GArray                *links;          /* Link, bottom first */
+  char                  *transport;      /* what links were made for */
+  gboolean               tls;
+  HttplibChainEventFunc  event_func;
+  gpointer               user_data;
+};
+
+static void
+on_event (HttplibTransport      *transport,
+          HttplibTransportEvent  event,
+          GIOStream             *stream,
+          HttplibChain          *chain)
+{
+  chain->event_func (event, stream, chain->user_data);
+}
+
+static void
+link_clear (Link *link)
+{
+  /* A transport may outlive the chain if someone else holds it. */
+  g_signal_handlers_disconnect_matched (link->transport, G_SIGNAL_MATCH_FUNC,
+                                        0, 0, NULL, on_event, NULL);
+  g_clear_object (&link->transport);
+}
+
+HttplibChain *
+httplib_chain_new (HttplibChainEventFunc event_func,
+                   gpointer              user_data)
+{
+  HttplibChain *chain = g_new0 (HttplibChain, 1);
+
+  chain->event_func = event_func;
+  chain->user_data = user_data;
+  return chain;
+}
+
+void
+httplib_chain_free (HttplibChain *chain)
+{
+  g_clear_pointer (&chain->links, g_array_unref);
+  g_free (chain->transport);
+  g_free (chain);
+}
+
+static gboolean
+add_link (HttplibChain  *chain,
+          GArray        *links,
+          const char    *name,
+          LinkRole       role,
+          GError       **error)
+{
+  Link link = { NULL, role };
+  GType type = httplib_registry_lookup_transport (httplib_registry_get_default (), name, error);
+
+  if (type == G_TYPE_INVALID)
+    return FALSE;
+  link.transport = g_object_new (type, NULL);
+  g_signal_connect (link.transport, "event", G_CALLBACK (on_event), chain);
+  g_array_append_val (links, link);
+  return TRUE;
+}
+
+static gboolean
+ensure_links (HttplibChain             *chain,
+              const HttplibChainConfig *config,
+              GError                  **error)
+{
+  g_autoptr(GArray) links = NULL;
+  gboolean tls = config->tls_settings != NULL;
+
+  if (chain->links != NULL && chain->tls == tls &&
+      g_strcmp0 (chain->transport, config->transport) == 0)
+    return TRUE;
+
+  g_clear_pointer (&chain->links, g_array_unref);
+  links = g_array_new (FALSE, TRUE, sizeof (Link));
+  g_array_set_clear_func (links, (GDestroyNotify) link_clear);
+  if (!add_link (chain, links, config->transport, LINK_SOCKET, error))
+    return FALSE;
+  if (tls && !add_link (chain, links, "tls", LINK_TLS, error))
+    return FALSE;
+
+  chain->links = g_steal_pointer (&links);
+  g_free (chain->transport);
+  chain->transport = g_strdup (config->transport);
+  chain->tls = tls;
+  return TRUE;
+}
+
+static HttplibEndpoint *
+make_endpoint (const HttplibChainConfig *config,
+               LinkRole                  role)
+{
+  HttplibEndpoint *endpoint = httplib_endpoint_new (config->host, config->port);
+
+  httplib_endpoint_set_timeout (endpoint, config->timeout);
+  if (role == LINK_SOCKET)
+    httplib_endpoint_set_source_address (endpoint, config->source_address);
+  else
+    httplib_endpoint_set_tls_settings (endpoint, config->tls_settings);
+  return endpoint;
+}
+
+gboolean
+httplib_chain_open (HttplibChain             *chain,
+                    const HttplibChainConfig *config,
+                    GIOStream               **base,
+                    GIOStream               **top,
+                    GCancellable             *cancellable,
+                    GError                  **error)
+{
+  g_autoptr(GIOStream) first = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+
+  if (!ensure_links (chain, config, error))
+    return FALSE;
+
+  for (guint i = 0; i < chain->links->len; i++)
+    {
+      Link *link = &g_array_index (chain->links, Link, i);
+      g_autoptr(HttplibEndpoint) endpoint = make_endpoint (config, link->role);
+      GIOStream *next = httplib_transport_open (link->transport, endpoint, stream,
+                                                cancellable, error);
+
+      if (next == NULL)
+        {
+          /* The links below are open: close them from the bottom. */
+          if (first != NULL)
+            g_io_stream_close (first, NULL, NULL);
+          if (stream != NULL && stream != first)
+            g_io_stream_close (stream, NULL, NULL);
+          return FALSE;
+        }
+      if (i == 0)
+        first = g_object_ref (next);
+      g_clear_object (&stream);
+      stream = next;
+    }
+
+  *base = g_steal_pointer (&first);
+  *top = g_steal_pointer (&stream);
+  return TRUE;
+}
