@@ -1,7 +1,9 @@
 /* demo.c: the seed's four examples (GET twice, HEAD, POST, PUT) on one
- * connection, printing every state change on the way.
+ * connection, printing every state change on the way; then, given an HTTPS
+ * server and the CA that signed its certificate, a GET over TLS with what
+ * the handshake negotiated.
  *
- * Usage: httplib-demo HOST:PORT
+ * Usage: httplib-demo HOST:PORT [HTTPS-HOST:PORT CA-FILE]
  */
 #include <httplib/httplib.h>
 
@@ -70,6 +72,40 @@ exchange (HttplibConnection *conn,
   return TRUE;
 }
 
+/* The seed's HTTPSConnection: verified against ca_file, resumed on reconnect. */
+static gboolean
+https_demo (const char *host_port,
+            const char *ca_file,
+            GError    **error)
+{
+  g_autoptr(HttplibTlsSettings) settings = httplib_tls_settings_new ();
+  g_autoptr(HttplibConnection) conn = NULL;
+  HttplibTlsInfo *info;
+
+  httplib_tls_settings_set_ca_file (settings, ca_file);
+  conn = httplib_connection_new_https (host_port, 0, settings, error);
+  if (conn == NULL)
+    return FALSE;
+  g_signal_connect (conn, "event", G_CALLBACK (on_event), NULL);
+
+  for (int round = 0; round < 2; round++)
+    {
+      if (!exchange (conn, "GET", "/", NULL, NULL, error))
+        return FALSE;
+      info = httplib_connection_get_tls_info (conn);
+      g_print ("  TLS: %s, %s, ALPN %s, %s session, server certificate %s issued by %s\n",
+               httplib_tls_info_get_protocol_version (info),
+               httplib_tls_info_get_cipher_suite (info),
+               httplib_tls_info_get_alpn_protocol (info) ? httplib_tls_info_get_alpn_protocol (info) : "none",
+               httplib_tls_info_get_session_resumed (info) ? "resumed" : "new",
+               httplib_tls_info_get_peer_subject (info),
+               httplib_tls_info_get_peer_issuer (info));
+      /* The second round reconnects and resumes the TLS session. */
+      httplib_connection_close (conn);
+    }
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -77,9 +113,9 @@ main (int argc, char **argv)
   g_autoptr(HttplibConnection) conn = NULL;
   g_autoptr(HttplibHeaders) form = httplib_headers_new ();
 
-  if (argc != 2)
+  if (argc != 2 && argc != 4)
     {
-      g_printerr ("usage: %s HOST:PORT\n", argv[0]);
+      g_printerr ("usage: %s HOST:PORT [HTTPS-HOST:PORT CA-FILE]\n", argv[0]);
       return 2;
     }
 
@@ -100,6 +136,13 @@ main (int argc, char **argv)
     goto fail;
 
   httplib_connection_close (conn);
+
+  if (argc == 4)
+    {
+      g_print ("HTTPS\n");
+      if (!https_demo (argv[2], argv[3], &error))
+        goto fail;
+    }
   g_print ("done\n");
   return EXIT_SUCCESS;
 

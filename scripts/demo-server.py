@@ -1,12 +1,16 @@
 #!/usr/bin/python3
-"""A small local HTTP/1.1 server for the README's demo.
+"""A small local HTTP/1.1 and HTTPS server for the README's demo.
 
 Answers GET / with a page, other GETs with 404, HEAD like GET without a body,
 and echoes the size of POST and PUT bodies. Listens on 127.0.0.1 only and
-writes the port it got to the file named by its first argument.
+writes the port it got to the file named by its first argument. Given a
+certificate and key file as well, it also serves HTTPS on a second port and
+writes "HTTP-PORT HTTPS-PORT".
 """
 import http.server
+import ssl
 import sys
+import threading
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -45,9 +49,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def main():
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    ports = [str(server.server_address[1])]
+    if len(sys.argv) == 4:
+        tls_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[2], sys.argv[3])
+        context.set_alpn_protocols(["http/1.1"])
+        tls_server.socket = context.wrap_socket(tls_server.socket, server_side=True)
+        ports.append(str(tls_server.server_address[1]))
+        threading.Thread(target=tls_server.serve_forever, daemon=True).start()
     with open(sys.argv[1], "w") as f:
-        f.write(str(server.server_address[1]))
+        f.write(" ".join(ports) + "\n")
     server.serve_forever()
 
 
