@@ -3,6 +3,8 @@
 
 #include <check.h>
 #include <errno.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -14,6 +16,27 @@
 #define MAX_REQUEST      (64 * 1024 * 1024)  /* bounds every body read */
 #define SPLIT_PAUSE_US   200
 #define STOP_WAIT_S      (TEST_SERVER_IO_TIMEOUT * 3)
+#define TLS_RETRIES      16                  /* bounds retries after non-fatal GnuTLS errors */
+#define TLS_MAX_RECORD   16384
+
+/* Loaded once per server. */
+typedef struct {
+  gnutls_certificate_credentials_t cred;
+  gnutls_priority_t                priority;
+  gnutls_datum_t                   ticket_key;
+  TestTlsClientCert                client_cert;
+  gboolean                         verify_client;
+  gboolean                         no_handshake;
+} TestTls;
+
+/* What a connection's handshake found. */
+typedef struct {
+  gboolean  resumed;
+  gboolean  handshake_failed;
+  char     *client_subject;
+  char     *server_name;
+  char     *alpn;
+} ConnTls;
 
 struct _TestServer {
   GSocket           *listener;
@@ -22,6 +45,8 @@ struct _TestServer {
   TestServerHandler  handler;
   gpointer           user_data;
   guint16            port;
+
+  TestTls           *tls;        /* NULL: plain TCP */
 
   /* a copy of the steps when made by test_server_new_script() */
   TestScript        *own_script;
@@ -32,6 +57,7 @@ struct _TestServer {
   GPtrArray         *requests;   /* GBytes, in order */
   GPtrArray         *received;   /* GByteArray per connection */
   GArray            *first_recv; /* gsize per connection */
+  GArray            *conn_tls;   /* ConnTls per connection */
   guint              n_accepted;
   guint              n_handled;
   gboolean           thread_done;
@@ -45,7 +71,13 @@ struct _TestConn {
   gboolean    eof;
   gboolean    failed;   /* a read or write failed: stop talking */
   gboolean    closed;
+  gnutls_session_t session;  /* NULL: plain TCP */
+  gboolean    truncating;    /* the push function drops bytes beyond truncate_left */
+  gsize       truncate_left;
 };
+
+static gssize tls_recv (TestConn *conn, guint8 *buf, gsize size);
+static gboolean tls_send (TestConn *conn, const char *data, gsize size);
 
 /* --- connections --- */
 
@@ -59,8 +91,11 @@ recv_more (TestConn *conn)
   if (conn->eof || conn->failed || conn->closed)
     return FALSE;
 
-  n = g_socket_receive (conn->socket, (char *) buf, sizeof buf,
-                        server->cancellable, NULL);
+  if (conn->session != NULL)
+    n = tls_recv (conn, buf, sizeof buf);
+  else
+    n = g_socket_receive (conn->socket, (char *) buf, sizeof buf,
+                          server->cancellable, NULL);
   if (n < 0)
     {
       conn->failed = TRUE;
@@ -345,6 +380,8 @@ test_conn_write (TestConn *conn, const char *data, gssize len)
   size = len < 0 ? strlen (data) : (gsize) len;
   if (conn->failed || conn->closed)
     return FALSE;
+  if (conn->session != NULL)
+    return tls_send (conn, data, size);
 
   while (off < size)
     {
@@ -391,6 +428,18 @@ test_conn_close (TestConn *conn)
 
   if (conn->closed)
     return;
+  if (conn->session != NULL && !conn->failed)
+    gnutls_bye (conn->session, GNUTLS_SHUT_WR);  /* one alert; failure is the peer's business */
+  test_conn_close_abruptly (conn);
+}
+
+void
+test_conn_close_abruptly (TestConn *conn)
+{
+  g_return_if_fail (conn != NULL);
+
+  if (conn->closed)
+    return;
   g_socket_shutdown (conn->socket, FALSE, TRUE, NULL);
   g_socket_close (conn->socket, NULL);
   conn->closed = TRUE;
@@ -415,6 +464,310 @@ guint
 test_conn_get_index (TestConn *conn)
 {
   return conn->index;
+}
+
+/* --- TLS --- */
+
+/* The GError of a failed socket call as an errno for GnuTLS; frees it. */
+static int
+io_errno (GError *error)
+{
+  int code = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? ETIMEDOUT :
+             g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? ECANCELED : EIO;
+
+  g_error_free (error);
+  return code;
+}
+
+/* GnuTLS reads and writes through the GSocket, so the socket timeout and the
+ * server's cancellable bound every TLS operation too. */
+static ssize_t
+tls_pull (gnutls_transport_ptr_t ptr, void *buf, size_t size)
+{
+  TestConn *conn = ptr;
+  GError *error = NULL;
+  gssize n = g_socket_receive (conn->socket, buf, size, conn->server->cancellable, &error);
+
+  if (n < 0)
+    gnutls_transport_set_errno (conn->session, io_errno (error));
+  return n;
+}
+
+static int
+tls_pull_timeout (gnutls_transport_ptr_t ptr, unsigned int ms)
+{
+  TestConn *conn = ptr;
+  GError *error = NULL;
+  gint64 us = ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (gint64) ms * 1000;
+
+  /* GLib caps the wait at the socket timeout */
+  if (g_socket_condition_timed_wait (conn->socket, G_IO_IN, us, conn->server->cancellable, &error))
+    return 1;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    {
+      g_error_free (error);
+      return 0;
+    }
+  gnutls_transport_set_errno (conn->session, io_errno (error));
+  return -1;
+}
+
+static ssize_t
+tls_push (gnutls_transport_ptr_t ptr, const void *buf, size_t size)
+{
+  TestConn *conn = ptr;
+  gsize wire = size, off = 0;
+
+  if (conn->truncating)
+    {
+      wire = MIN (size, conn->truncate_left);
+      conn->truncate_left -= wire;
+    }
+  while (off < wire)
+    {
+      GError *error = NULL;
+      gssize n = g_socket_send (conn->socket, (const char *) buf + off, wire - off,
+                                conn->server->cancellable, &error);
+
+      if (n < 0)
+        {
+          gnutls_transport_set_errno (conn->session, io_errno (error));
+          return -1;
+        }
+      off += (gsize) n;
+    }
+  return (ssize_t) size;  /* what was dropped counts as sent */
+}
+
+/* One decrypted record: > 0 bytes; 0 at the end, with close_notify or
+ * without (clients often just close); -1 on error. */
+static gssize
+tls_recv (TestConn *conn, guint8 *buf, gsize size)
+{
+  for (guint i = 0; i < TLS_RETRIES; i++)
+    {
+      ssize_t n = gnutls_record_recv (conn->session, buf, size);
+
+      if (n >= 0)
+        return n;
+      if (n == GNUTLS_E_PREMATURE_TERMINATION)
+        return 0;
+      if (gnutls_error_is_fatal ((int) n))
+        return -1;
+    }
+  return -1;
+}
+
+static gboolean
+tls_send (TestConn *conn, const char *data, gsize size)
+{
+  gsize off = 0;
+
+  while (off < size)
+    {
+      ssize_t n = gnutls_record_send (conn->session, data + off, size - off);
+
+      if (n <= 0)
+        {
+          conn->failed = TRUE;
+          return FALSE;
+        }
+      off += (gsize) n;
+    }
+  return TRUE;
+}
+
+gboolean
+test_conn_write_truncated_record (TestConn *conn, const char *data, gsize len, gsize keep)
+{
+  ssize_t n;
+
+  g_return_val_if_fail (conn != NULL && conn->session != NULL, FALSE);
+  g_return_val_if_fail (len > 0 && len <= TLS_MAX_RECORD, FALSE);
+
+  if (conn->failed || conn->closed)
+    return FALSE;
+  conn->truncating = TRUE;
+  conn->truncate_left = keep;
+  n = gnutls_record_send (conn->session, data, len);
+  conn->truncating = FALSE;
+  conn->failed = TRUE;  /* the record stream is broken from here on */
+  return n == (ssize_t) len;
+}
+
+static char *
+peer_subject (gnutls_session_t session)
+{
+  unsigned int n = 0;
+  const gnutls_datum_t *peers = gnutls_certificate_get_peers (session, &n);
+  gnutls_x509_crt_t crt;
+  gnutls_datum_t dn = { NULL, 0 };
+  char *subject = NULL;
+
+  if (peers == NULL || n == 0 || gnutls_x509_crt_init (&crt) < 0)
+    return NULL;
+  if (gnutls_x509_crt_import (crt, &peers[0], GNUTLS_X509_FMT_DER) >= 0 &&
+      gnutls_x509_crt_get_dn3 (crt, &dn, 0) >= 0)
+    {
+      subject = g_strndup ((const char *) dn.data, dn.size);
+      gnutls_free (dn.data);
+    }
+  gnutls_x509_crt_deinit (crt);
+  return subject;
+}
+
+/* Verifies a client certificate, as one for TLS client authentication,
+ * against ca_file. None at all passes here: GNUTLS_CERT_REQUIRE refuses that
+ * on its own. */
+static int
+verify_client (gnutls_session_t session)
+{
+  gnutls_typed_vdata_st purpose = { GNUTLS_DT_KEY_PURPOSE_OID,
+                                    (unsigned char *) GNUTLS_KP_TLS_WWW_CLIENT, 0 };
+  unsigned int n = 0, status = 0;
+
+  if (gnutls_certificate_get_peers (session, &n) == NULL || n == 0)
+    return 0;
+  if (gnutls_certificate_verify_peers (session, &purpose, 1, &status) < 0 || status != 0)
+    return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+  return 0;
+}
+
+/* Runs the server side of the handshake and records what it found. */
+static gboolean
+tls_handshake (TestConn *conn)
+{
+  static const gnutls_datum_t alpn = { (unsigned char *) "http/1.1", 8 };
+  static const gnutls_certificate_request_t requests[] = {
+    [TEST_TLS_CLIENT_CERT_NONE] = GNUTLS_CERT_IGNORE,
+    [TEST_TLS_CLIENT_CERT_REQUEST] = GNUTLS_CERT_REQUEST,
+    [TEST_TLS_CLIENT_CERT_REQUIRE] = GNUTLS_CERT_REQUIRE,
+  };
+  TestServer *server = conn->server;
+  TestTls *tls = server->tls;
+  ConnTls info = { 0 };
+  gnutls_datum_t selected;
+  char name[260];
+  size_t name_len = sizeof name;
+  unsigned int type;
+  int rc;
+
+  /* TLS 1.3 tickets go out after the handshake, so that a client that
+   * leaves at once does not turn a finished handshake into a failed one */
+  rc = gnutls_init (&conn->session, GNUTLS_SERVER | GNUTLS_NO_AUTO_SEND_TICKET);
+  if (rc < 0)
+    conn->session = NULL;
+  else
+    {
+      gnutls_transport_set_ptr (conn->session, conn);
+      gnutls_transport_set_push_function (conn->session, tls_push);
+      gnutls_transport_set_pull_function (conn->session, tls_pull);
+      gnutls_transport_set_pull_timeout_function (conn->session, tls_pull_timeout);
+      gnutls_handshake_set_timeout (conn->session, TEST_SERVER_IO_TIMEOUT * 1000);
+      gnutls_certificate_server_set_request (conn->session, requests[tls->client_cert]);
+      if (tls->verify_client)
+        gnutls_session_set_verify_function (conn->session, verify_client);
+      rc = gnutls_priority_set (conn->session, tls->priority);
+    }
+  if (rc >= 0)
+    rc = gnutls_credentials_set (conn->session, GNUTLS_CRD_CERTIFICATE, tls->cred);
+  if (rc >= 0)
+    rc = gnutls_session_ticket_enable_server (conn->session, &tls->ticket_key);
+  if (rc >= 0)
+    rc = gnutls_alpn_set_protocols (conn->session, &alpn, 1, 0);
+  for (guint i = 0; rc >= 0 && i < TLS_RETRIES; i++)
+    {
+      rc = gnutls_handshake (conn->session);
+      if (rc >= 0 || gnutls_error_is_fatal (rc))
+        break;
+    }
+
+  if (rc < 0)
+    {
+      if (conn->session != NULL)
+        gnutls_alert_send_appropriate (conn->session, rc);
+      conn->failed = TRUE;  /* no close_notify, no handler */
+      info.handshake_failed = TRUE;
+    }
+  else
+    {
+      if (gnutls_protocol_get_version (conn->session) >= GNUTLS_TLS1_3 &&
+          gnutls_session_ticket_send (conn->session, 1, 0) < 0)
+        conn->failed = TRUE;
+      info.resumed = gnutls_session_is_resumed (conn->session) != 0;
+      info.client_subject = peer_subject (conn->session);
+      if (gnutls_server_name_get (conn->session, name, &name_len, &type, 0) == 0 &&
+          type == GNUTLS_NAME_DNS)
+        info.server_name = g_strndup (name, name_len);
+      if (gnutls_alpn_get_selected_protocol (conn->session, &selected) == 0)
+        info.alpn = g_strndup ((const char *) selected.data, selected.size);
+    }
+
+  g_mutex_lock (&server->lock);
+  g_array_index (server->conn_tls, ConnTls, conn->index) = info;
+  g_mutex_unlock (&server->lock);
+
+  return rc >= 0;
+}
+
+static void
+tls_free (TestTls *tls)
+{
+  if (tls->cred != NULL)
+    gnutls_certificate_free_credentials (tls->cred);
+  if (tls->priority != NULL)
+    gnutls_priority_deinit (tls->priority);
+  if (tls->ticket_key.data != NULL)
+    {
+      gnutls_memset (tls->ticket_key.data, 0, tls->ticket_key.size);
+      gnutls_free (tls->ticket_key.data);
+    }
+  g_free (tls);
+}
+
+static TestTls *
+tls_new (const TestTlsOptions *options)
+{
+  TestTls *tls = g_new0 (TestTls, 1);
+  const char *step = "credentials";
+  int rc;
+
+  tls->client_cert = options->client_cert;
+  tls->verify_client = options->ca_file != NULL && options->client_cert != TEST_TLS_CLIENT_CERT_NONE;
+  tls->no_handshake = options->no_handshake;
+
+  rc = gnutls_certificate_allocate_credentials (&tls->cred);
+  if (rc >= 0)
+    {
+      step = options->cert_file;
+      rc = gnutls_certificate_set_x509_key_file (tls->cred, options->cert_file,
+                                                 options->key_file, GNUTLS_X509_FMT_PEM);
+    }
+  if (rc >= 0 && options->ca_file != NULL)
+    {
+      step = options->ca_file;
+      rc = gnutls_certificate_set_x509_trust_file (tls->cred, options->ca_file, GNUTLS_X509_FMT_PEM);
+      if (rc == 0)
+        rc = GNUTLS_E_NO_CERTIFICATE_FOUND;
+    }
+  if (rc >= 0)
+    {
+      step = options->priority ? options->priority : "NORMAL";
+      rc = gnutls_priority_init (&tls->priority, step, NULL);
+    }
+  if (rc >= 0)
+    {
+      step = "session ticket key";
+      rc = gnutls_session_ticket_key_generate (&tls->ticket_key);
+    }
+
+  if (rc < 0)
+    {
+      g_printerr ("test-server: TLS set-up: %s: %s\n", step, gnutls_strerror (rc));
+      tls_free (tls);
+      return NULL;
+    }
+  return tls;
 }
 
 /* --- the server --- */
@@ -452,15 +805,20 @@ server_thread (gpointer data)
       conn.index = server->n_accepted++;
       {
         gsize zero = 0;
+        ConnTls none = { 0 };
 
         g_ptr_array_add (server->received, g_byte_array_new ());
         g_array_append_val (server->first_recv, zero);
+        g_array_append_val (server->conn_tls, none);
       }
       g_mutex_unlock (&server->lock);
 
-      server->handler (&conn, conn.index, server->user_data);
+      if (server->tls == NULL || server->tls->no_handshake || tls_handshake (&conn))
+        server->handler (&conn, conn.index, server->user_data);
 
       test_conn_close (&conn);
+      if (conn.session != NULL)
+        gnutls_deinit (conn.session);
       g_byte_array_unref (conn.pending);
       g_object_unref (socket);
 
@@ -478,9 +836,20 @@ server_thread (gpointer data)
   return NULL;
 }
 
+static void
+conn_tls_clear (gpointer data)
+{
+  ConnTls *info = data;
+
+  g_free (info->client_subject);
+  g_free (info->server_name);
+  g_free (info->alpn);
+}
+
+/* Takes tls (NULL: plain TCP) when it returns a server. */
 static TestServer *
 server_new (GSocketFamily family, const char *address,
-            TestServerHandler handler, gpointer user_data)
+            TestServerHandler handler, gpointer user_data, TestTls *tls)
 {
   TestServer *server;
   GSocket *listener;
@@ -536,6 +905,9 @@ server_new (GSocketFamily family, const char *address,
   server->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   server->received = g_ptr_array_new_with_free_func ((GDestroyNotify) g_byte_array_unref);
   server->first_recv = g_array_new (FALSE, TRUE, sizeof (gsize));
+  server->conn_tls = g_array_new (FALSE, TRUE, sizeof (ConnTls));
+  g_array_set_clear_func (server->conn_tls, conn_tls_clear);
+  server->tls = tls;
   g_object_unref (bound);
 
   server->thread = g_thread_new ("test-server", server_thread, server);
@@ -545,13 +917,46 @@ server_new (GSocketFamily family, const char *address,
 TestServer *
 test_server_new (TestServerHandler handler, gpointer user_data)
 {
-  return server_new (G_SOCKET_FAMILY_IPV4, "127.0.0.1", handler, user_data);
+  return server_new (G_SOCKET_FAMILY_IPV4, "127.0.0.1", handler, user_data, NULL);
 }
 
 TestServer *
 test_server_new_ipv6 (TestServerHandler handler, gpointer user_data)
 {
-  return server_new (G_SOCKET_FAMILY_IPV6, "::1", handler, user_data);
+  return server_new (G_SOCKET_FAMILY_IPV6, "::1", handler, user_data, NULL);
+}
+
+static TestServer *
+tls_server_new (GSocketFamily family, const char *address, TestServerHandler handler,
+                gpointer user_data, const TestTlsOptions *options)
+{
+  TestTls *tls;
+  TestServer *server;
+
+  g_return_val_if_fail (options != NULL && options->cert_file != NULL && options->key_file != NULL,
+                        NULL);
+  g_return_val_if_fail (options->client_cert <= TEST_TLS_CLIENT_CERT_REQUIRE, NULL);
+
+  tls = tls_new (options);
+  if (tls == NULL)
+    return NULL;
+  server = server_new (family, address, handler, user_data, tls);
+  if (server == NULL)
+    tls_free (tls);
+  return server;
+}
+
+TestServer *
+test_server_new_tls (TestServerHandler handler, gpointer user_data, const TestTlsOptions *options)
+{
+  return tls_server_new (G_SOCKET_FAMILY_IPV4, "127.0.0.1", handler, user_data, options);
+}
+
+TestServer *
+test_server_new_tls_ipv6 (TestServerHandler handler, gpointer user_data,
+                          const TestTlsOptions *options)
+{
+  return tls_server_new (G_SOCKET_FAMILY_IPV6, "::1", handler, user_data, options);
 }
 
 void
@@ -583,6 +988,8 @@ test_server_free (TestServer *server)
   g_ptr_array_unref (server->requests);
   g_ptr_array_unref (server->received);
   g_array_unref (server->first_recv);
+  g_array_unref (server->conn_tls);
+  g_clear_pointer (&server->tls, tls_free);
   g_mutex_clear (&server->lock);
   g_cond_clear (&server->cond);
   g_free (server->own_script);
@@ -646,6 +1053,62 @@ test_server_get_first_recv_size (TestServer *server, guint index)
     size = g_array_index (server->first_recv, gsize, index);
   g_mutex_unlock (&server->lock);
   return size;
+}
+
+/* A field of what connection index's handshake found, under the lock. */
+static gboolean
+conn_tls_flag (TestServer *server, guint index, glong offset)
+{
+  gboolean value = FALSE;
+
+  g_mutex_lock (&server->lock);
+  if (index < server->conn_tls->len)
+    value = G_STRUCT_MEMBER (gboolean, &g_array_index (server->conn_tls, ConnTls, index), offset);
+  g_mutex_unlock (&server->lock);
+  return value;
+}
+
+static char *
+conn_tls_string (TestServer *server, guint index, glong offset)
+{
+  char *value = NULL;
+
+  g_mutex_lock (&server->lock);
+  if (index < server->conn_tls->len)
+    value = g_strdup (G_STRUCT_MEMBER (char *, &g_array_index (server->conn_tls, ConnTls, index),
+                                       offset));
+  g_mutex_unlock (&server->lock);
+  return value;
+}
+
+gboolean
+test_server_get_tls_resumed (TestServer *server, guint index)
+{
+  return conn_tls_flag (server, index, G_STRUCT_OFFSET (ConnTls, resumed));
+}
+
+gboolean
+test_server_get_tls_handshake_failed (TestServer *server, guint index)
+{
+  return conn_tls_flag (server, index, G_STRUCT_OFFSET (ConnTls, handshake_failed));
+}
+
+char *
+test_server_get_tls_client_subject (TestServer *server, guint index)
+{
+  return conn_tls_string (server, index, G_STRUCT_OFFSET (ConnTls, client_subject));
+}
+
+char *
+test_server_get_tls_server_name (TestServer *server, guint index)
+{
+  return conn_tls_string (server, index, G_STRUCT_OFFSET (ConnTls, server_name));
+}
+
+char *
+test_server_get_tls_alpn (TestServer *server, guint index)
+{
+  return conn_tls_string (server, index, G_STRUCT_OFFSET (ConnTls, alpn));
 }
 
 gboolean
@@ -730,8 +1193,8 @@ test_script_handler (TestConn *conn, guint index, gpointer user_data)
     }
 }
 
-TestServer *
-test_server_new_script (const char * const *steps, gsize split)
+static TestServer *
+script_server_new (const char * const *steps, gsize split, const TestTlsOptions *options)
 {
   TestScript *script = g_new0 (TestScript, 1);
   char **copy = g_strdupv ((char **) steps);
@@ -740,7 +1203,10 @@ test_server_new_script (const char * const *steps, gsize split)
   script->steps = (const char * const *) copy;
   script->split = split;
 
-  server = test_server_new (test_script_handler, script);
+  if (options != NULL)
+    server = test_server_new_tls (test_script_handler, script, options);
+  else
+    server = test_server_new (test_script_handler, script);
   if (server == NULL)
     {
       g_free (script);
@@ -750,6 +1216,20 @@ test_server_new_script (const char * const *steps, gsize split)
   server->own_script = script;
   server->own_steps = copy;
   return server;
+}
+
+TestServer *
+test_server_new_script (const char * const *steps, gsize split)
+{
+  return script_server_new (steps, split, NULL);
+}
+
+TestServer *
+test_server_new_script_tls (const char * const *steps, gsize split, const TestTlsOptions *options)
+{
+  g_return_val_if_fail (options != NULL, NULL);
+
+  return script_server_new (steps, split, options);
 }
 
 /* --- recorded requests --- */

@@ -10,7 +10,11 @@
  * Handlers run on the server thread: they must not call Check's assertions.
  * They record what they see, and the test thread checks it afterwards.
  *
- * This library uses only GLib, GIO and Check, never libhttplib.
+ * In TLS mode the server runs the TLS handshake (GnuTLS) on its thread right
+ * after accept, then calls the handler, for which every test_conn_*()
+ * function works on the decrypted bytes.
+ *
+ * This library uses only GLib, GIO, GnuTLS and Check, never libhttplib.
  */
 #pragma once
 
@@ -43,17 +47,74 @@ guint       test_server_get_n_connections (TestServer    *server);
 /* Every request read by test_conn_read_request(), in order, as raw GBytes
  * (head and body as received). A copy: free it with g_ptr_array_unref(). */
 GPtrArray  *test_server_get_requests   (TestServer       *server);
-/* Every byte received on connection index (empty if no such connection). */
+/* Every byte received on connection index (empty if no such connection);
+ * over TLS the decrypted bytes. */
 GBytes     *test_server_get_received   (TestServer       *server,
                                         guint             index);
 /* The size of the first recv() on connection index, 0 if none: a request
- * written in one write() arrives in one piece on loopback. */
+ * written in one write() arrives in one piece on loopback. Over TLS the size
+ * of the first decrypted record. */
 gsize       test_server_get_first_recv_size (TestServer  *server,
                                              guint        index);
 /* Waits (at most TEST_SERVER_IO_TIMEOUT * 2 seconds) until n connections were
  * handled completely: handler returned and socket closed. */
 gboolean    test_server_wait_handled   (TestServer       *server,
                                         guint             n);
+
+/* --- TLS ---
+ *
+ * A TLS server loads its credentials once, offers ALPN "http/1.1" and
+ * resumes sessions from tickets (TLS 1.3 and 1.2). A failed handshake is
+ * recorded and the connection closed without calling the handler; the
+ * connection still counts for test_server_wait_handled(). For handlers, a
+ * client that closes without close_notify ends the stream like one that
+ * sends it. */
+
+typedef enum {
+  TEST_TLS_CLIENT_CERT_NONE,     /* do not ask */
+  TEST_TLS_CLIENT_CERT_REQUEST,  /* ask; the handshake goes on without one */
+  TEST_TLS_CLIENT_CERT_REQUIRE,  /* the handshake fails without one */
+} TestTlsClientCert;
+
+typedef struct {
+  const char        *cert_file;    /* PEM; required */
+  const char        *key_file;     /* PEM; required */
+  const char        *ca_file;      /* verifies client certificates (for clientAuth); NULL: none */
+  TestTlsClientCert  client_cert;
+  const char        *priority;     /* NULL: "NORMAL"; "NORMAL:-VERS-ALL:+VERS-TLS1.2" forces TLS 1.2 */
+  gboolean           no_handshake; /* the handler gets the raw TCP bytes (plain HTTP on the
+                                    * TLS port, closing during the handshake, ...) */
+} TestTlsOptions;
+
+/* The options are copied. NULL (with a message on stderr) when the
+ * credentials or the priority string do not load. */
+TestServer *test_server_new_tls        (TestServerHandler     handler,
+                                        gpointer              user_data,
+                                        const TestTlsOptions *options);
+/* On ::1; also NULL when IPv6 loopback is unavailable. */
+TestServer *test_server_new_tls_ipv6   (TestServerHandler     handler,
+                                        gpointer              user_data,
+                                        const TestTlsOptions *options);
+
+/* What the handshake of connection index found. Recorded before the handler
+ * runs: read them once the client got a response, or after
+ * test_server_wait_handled(). FALSE or NULL for an unknown index, a plain
+ * server or no_handshake. Free the strings. */
+gboolean    test_server_get_tls_resumed          (TestServer *server,
+                                                  guint       index);
+/* The client certificate's DN (RFC 4514, "CN=test client"), NULL if none. */
+char       *test_server_get_tls_client_subject   (TestServer *server,
+                                                  guint       index);
+/* The SNI host name the client sent, NULL if none. */
+char       *test_server_get_tls_server_name      (TestServer *server,
+                                                  guint       index);
+/* The ALPN protocol negotiated, NULL if none. */
+char       *test_server_get_tls_alpn             (TestServer *server,
+                                                  guint       index);
+/* TRUE when the handshake failed (the client aborted it, sent no required
+ * certificate, spoke no TLS, ...) or was cancelled. */
+gboolean    test_server_get_tls_handshake_failed (TestServer *server,
+                                                  guint       index);
 
 /* --- For handlers --- */
 
@@ -76,9 +137,22 @@ gboolean    test_conn_write_split      (TestConn         *conn,
                                         const char       *data,
                                         gsize             len,
                                         gsize             chunk);
+/* Over TLS, sends close_notify first (unless the connection failed). */
 void        test_conn_close            (TestConn         *conn);
-/* SO_LINGER 0, then close: the peer gets a RST. */
+/* Closes TCP without a TLS close_notify: the peer sees a truncation. Over
+ * plain TCP the same as test_conn_close(). */
+void        test_conn_close_abruptly   (TestConn         *conn);
+/* SO_LINGER 0, then close: the peer gets a RST (no close_notify). */
 void        test_conn_reset            (TestConn         *conn);
+/* TLS only (not in no_handshake mode): encrypts data (at most 16384 bytes)
+ * as one record but puts only its first keep bytes (5-byte header
+ * included) on the wire, so the client sees a truncated record. The
+ * connection is unusable afterwards: later writes fail, and closing sends
+ * no close_notify. FALSE on a write error. */
+gboolean    test_conn_write_truncated_record (TestConn   *conn,
+                                              const char *data,
+                                              gsize       len,
+                                              gsize       keep);
 guint       test_conn_get_index        (TestConn         *conn);
 
 /* --- Scripted servers ---
@@ -110,6 +184,10 @@ void        test_script_handler        (TestConn         *conn,
 /* A server on 127.0.0.1 running a copy of steps (split: see TestScript). */
 TestServer *test_server_new_script     (const char * const *steps,
                                         gsize               split);
+/* The same over TLS (see test_server_new_tls()). */
+TestServer *test_server_new_script_tls (const char * const   *steps,
+                                        gsize                 split,
+                                        const TestTlsOptions *options);
 
 /* --- Looking at recorded requests --- */
 
