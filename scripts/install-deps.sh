@@ -3,7 +3,7 @@
 # and this machine lacks. Run as root; does nothing when all is there.
 set -eu
 
-packages="meson ninja-build gcc pkg-config libglib2.0-dev libgnutls28-dev check python3 gnutls-bin ca-certificates"
+packages="meson ninja-build gcc pkg-config libglib2.0-dev libgnutls28-dev check python3 gnutls-bin ca-certificates nginx"
 
 missing=""
 for p in $packages; do
@@ -14,6 +14,15 @@ if [ -n "$missing" ]; then
   echo "installing:$missing"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # nginx is for the tests, which start their own: keep the package from
+  # starting a system-wide one listening on every address.
+  guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    guard=1
+  fi
   # shellcheck disable=SC2086 # one word per package
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  [ -z "$guard" ] || rm -f /usr/sbin/policy-rc.d
 fi

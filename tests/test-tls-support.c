@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "test-certs.h"
-#include "test-gnutls-serv.h"
 #include "test-server.h"
 #include "test-utils.h"
 
@@ -697,59 +696,6 @@ START_TEST (test_server_free_during_handshake)
 }
 END_TEST
 
-/* --- gnutls-serv --- */
-
-START_TEST (test_gnutls_serv_get)
-{
-  const TestCerts *certs = test_certs_get ();
-  ClientOptions options = { .host = "localhost" };
-  GError *error = NULL;
-  TestGnutlsServ *serv = test_gnutls_serv_start (certs->server_cert_file, certs->server_key_file,
-                                                 &error);
-  Client *client;
-  GString *page;
-  guint16 port;
-  ssize_t end;
-  int fd, rc;
-  struct sockaddr_in addr = { .sin_family = AF_INET };
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    {
-      g_printerr ("# %s: skipped\n", error->message);
-      g_error_free (error);
-      return;
-    }
-  httplib_assert_no_error (error);
-  port = test_gnutls_serv_get_port (serv);
-
-  client = client_connect (port, &options);
-  if (client->handshake != 0)
-    {
-      g_autofree char *output = test_gnutls_serv_get_output (serv);
-
-      ck_abort_msg ("handshake with gnutls-serv: %s; it printed: %s",
-                    gnutls_strerror (client->handshake), output);
-    }
-  client_write (client, "GET / HTTP/1.0\r\n\r\n");
-  page = client_read (client, G_MAXSIZE, &end);
-  ck_assert_msg (g_str_has_prefix (page->str, "HTTP/1.0 200 OK\r\n"),
-                 "gnutls-serv answered: %.80s", page->str);
-  /* the page shows the session, the SNI included */
-  ck_assert_msg (strstr (page->str, "Server Name: localhost") != NULL,
-                 "no session info in the page: %.400s", page->str);
-  g_string_free (page, TRUE);
-  client_free (client);
-
-  test_gnutls_serv_stop (serv);
-  fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  addr.sin_port = htons (port);
-  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  rc = connect (fd, (struct sockaddr *) &addr, sizeof addr);
-  ck_assert_msg (rc != 0 && errno == ECONNREFUSED, "port %u still open after stop", port);
-  close (fd);
-}
-END_TEST
-
 /* Made in the runner process, shared by the forked tests and removed at its
  * exit even when a test fails. */
 static void
@@ -780,11 +726,6 @@ tls_support_suite (void)
   tcase_add_test (tc, test_server_no_handshake);
   tcase_add_test (tc, test_server_ipv6);
   tcase_add_test (tc, test_server_free_during_handshake);
-  suite_add_tcase (s, tc);
-
-  tc = tcase_create ("gnutls-serv");
-  tcase_add_unchecked_fixture (tc, certs_setup, NULL);
-  tcase_add_test (tc, test_gnutls_serv_get);
   suite_add_tcase (s, tc);
 
   return s;

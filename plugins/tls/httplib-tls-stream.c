@@ -49,6 +49,7 @@ struct _HttplibTlsStream {
   gboolean               broken;        /* no close_notify after an error */
   gboolean               verify_failed;
   gboolean               write_pending; /* GnuTLS holds a record that would block */
+  gboolean               base_eof;      /* the stream below ended */
 
   /* what is_readable() had to read to tell a session ticket from data */
   guint8                 peek;
@@ -94,6 +95,8 @@ pull (gnutls_transport_ptr_t ptr,
                                                   buffer, size, self->cancellable, &error);
   if (n < 0)
     return io_failed (self, error);
+  if (n == 0)
+    self->base_eof = TRUE;
 
   if (!self->handshaked && self->n_head < sizeof self->head)
     {
@@ -282,6 +285,35 @@ check_open (HttplibTlsStream *self,
   return FALSE;
 }
 
+/* A write failed because the peer closed: a fatal alert it sent first
+ * (a required client certificate, say) says why better than EPIPE. */
+static gboolean
+take_alert (HttplibTlsStream *self)
+{
+  guint8 scratch[256];
+  gssize ret = GNUTLS_E_AGAIN;
+
+  if (!g_error_matches (self->io_error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) &&
+      !g_error_matches (self->io_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+    return FALSE;
+  if (!G_IS_POLLABLE_INPUT_STREAM (self->base_input) ||
+      !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->base_input)))
+    return FALSE;
+
+  self->blocking = FALSE;
+  /* Records before the alert (application data) are dropped: the
+   * connection is failing anyway. A few records at most are queued. */
+  for (guint i = 0; i < MAX_RETRIES && ret != GNUTLS_E_FATAL_ALERT_RECEIVED; i++)
+    {
+      ret = gnutls_record_recv (self->session, scratch, sizeof scratch);
+      if (ret <= 0 && ret != GNUTLS_E_FATAL_ALERT_RECEIVED && gnutls_error_is_fatal (ret))
+        break;
+      if (ret == GNUTLS_E_AGAIN)
+        break;
+    }
+  return ret == GNUTLS_E_FATAL_ALERT_RECEIVED;
+}
+
 /* Turns a GnuTLS failure of a read or write into the GError to report. */
 static void
 set_record_error (HttplibTlsStream *self,
@@ -295,8 +327,19 @@ set_record_error (HttplibTlsStream *self,
       return;
     }
   self->broken = TRUE;
-  if (self->io_error != NULL)
-    g_propagate_error (error, g_steal_pointer (&self->io_error));
+  if (self->io_error != NULL && code != GNUTLS_E_FATAL_ALERT_RECEIVED && take_alert (self))
+    {
+      code = GNUTLS_E_FATAL_ALERT_RECEIVED;
+      g_clear_error (&self->io_error);
+    }
+  else if (self->io_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->io_error));
+      return;
+    }
+  if (code == GNUTLS_E_FATAL_ALERT_RECEIVED)
+    g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_TLS, "TLS error while %s: the server sent the alert “%s”",
+                 doing, gnutls_alert_get_name (gnutls_alert_get (self->session)));
   else
     g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_TLS, "TLS error while %s: %s",
                  doing, gnutls_strerror (code));
@@ -362,7 +405,7 @@ httplib_tls_stream_read (HttplibTlsStream *self,
     return ret;
   /* The peer went away without close_notify, maybe mid-record: an end of
    * stream, and the HTTP framing above decides whether the body is whole. */
-  if (ret == GNUTLS_E_PREMATURE_TERMINATION && self->io_error == NULL)
+  if (self->base_eof && self->io_error == NULL)
     {
       self->broken = TRUE;
       return 0;
@@ -497,7 +540,7 @@ httplib_tls_stream_is_readable (HttplibTlsStream *self)
   end_op (self);
   if (n == 1)
     self->has_peek = TRUE;
-  else if (n == 0 || (n == GNUTLS_E_PREMATURE_TERMINATION && self->io_error == NULL))
+  else if (n == 0 || (self->base_eof && self->io_error == NULL))
     self->peek_eof = TRUE;
   else if (n == GNUTLS_E_AGAIN)
     return FALSE;

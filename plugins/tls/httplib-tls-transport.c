@@ -205,9 +205,10 @@ httplib_tls_transport_open (HttplibTransport  *transport,
       g_mutex_unlock (&self->lock);
       if (httplib_tls_stream_verify_failed (stream))
         {
+          g_autofree char *why = httplib_tls_describe_verify_failure (session, name);
+
           g_clear_error (error);
-          g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CERTIFICATE,
-                               httplib_tls_describe_verify_failure (session, name));
+          g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CERTIFICATE, why);
         }
       return NULL;
     }
