@@ -13,7 +13,11 @@ typedef struct {
   guint16             port;
   double              timeout;
   const char         *source_address;
-  HttplibTlsSettings *tls_settings;    /* non-NULL: a `tls` link on top */
+  int                 debug_level;
+  const char         *tunnel_host;     /* non-NULL: a `tunnel` link to the origin */
+  guint16             tunnel_port;
+  HttplibHeaders     *tunnel_headers;  /* extra fields of the CONNECT request */
+  HttplibTlsSettings *tls_settings;    /* non-NULL: a `tls` link on top, with the origin */
 } HttplibChainConfig;
 
 typedef struct _HttplibChain HttplibChain;
@@ -35,6 +39,12 @@ gboolean      httplib_chain_open  (HttplibChain             *chain,
                                    GIOStream               **top,
                                    GCancellable             *cancellable,
                                    GError                  **error);
+
+/* What a proxy answered the last tunnel the chain opened (status 0 when
+ * there was no answer), kept when the tunnel failed too. */
+guint           httplib_chain_get_proxy_status  (HttplibChain *chain);
+const char     *httplib_chain_get_proxy_reason  (HttplibChain *chain);
+HttplibHeaders *httplib_chain_get_proxy_headers (HttplibChain *chain);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HttplibChain, httplib_chain_free)
 

@@ -1,7 +1,9 @@
 /* httplib-chain.c: the transports a connection opens, bottom first
  *
  * DESIGN.md's chains: `tcp(host, port)` for HTTP, `tcp` → `tls(host)` for
- * HTTPS. Each link is a registered transport that opens its stream on top
+ * HTTPS, and through a CONNECT proxy `tcp(proxy)` → `tunnel(origin)`, then
+ * `tls(origin)` for HTTPS, so SNI and the certificate check name the
+ * origin, never the proxy. Each link is a registered transport that opens its stream on top
  * of the stream of the link below; each gets an endpoint saying where it
  * leads and how.
  */
@@ -11,6 +13,7 @@
 /* What a link does in the chain, which decides the endpoint it gets. */
 typedef enum {
   LINK_SOCKET,    /* the first link: reaches host:port itself */
+  LINK_TUNNEL,    /* CONNECT to the origin through the proxy below */
   LINK_TLS,       /* TLS with the server, over the link below */
 } LinkRole;
 
@@ -22,9 +25,14 @@ typedef struct {
 struct _HttplibChain {
   GArray                *links;          /* Link, bottom first */
   char                  *transport;      /* what links were made for */
+  gboolean               tunnel;
   gboolean               tls;
   HttplibChainEventFunc  event_func;
   gpointer               user_data;
+
+  guint                  proxy_status;
+  char                  *proxy_reason;
+  HttplibHeaders        *proxy_headers;
 };
 
 static void
@@ -61,6 +69,8 @@ httplib_chain_free (HttplibChain *chain)
 {
   g_clear_pointer (&chain->links, g_array_unref);
   g_free (chain->transport);
+  g_free (chain->proxy_reason);
+  g_clear_pointer (&chain->proxy_headers, httplib_headers_unref);
   g_free (chain);
 }
 
@@ -88,9 +98,10 @@ ensure_links (HttplibChain             *chain,
               GError                  **error)
 {
   g_autoptr(GArray) links = NULL;
+  gboolean tunnel = config->tunnel_host != NULL;
   gboolean tls = config->tls_settings != NULL;
 
-  if (chain->links != NULL && chain->tls == tls &&
+  if (chain->links != NULL && chain->tls == tls && chain->tunnel == tunnel &&
       g_strcmp0 (chain->transport, config->transport) == 0)
     return TRUE;
 
@@ -99,12 +110,15 @@ ensure_links (HttplibChain             *chain,
   g_array_set_clear_func (links, (GDestroyNotify) link_clear);
   if (!add_link (chain, links, config->transport, LINK_SOCKET, error))
     return FALSE;
+  if (tunnel && !add_link (chain, links, "tunnel", LINK_TUNNEL, error))
+    return FALSE;
   if (tls && !add_link (chain, links, "tls", LINK_TLS, error))
     return FALSE;
 
   chain->links = g_steal_pointer (&links);
   g_free (chain->transport);
   chain->transport = g_strdup (config->transport);
+  chain->tunnel = tunnel;
   chain->tls = tls;
   return TRUE;
 }
@@ -113,14 +127,34 @@ static HttplibEndpoint *
 make_endpoint (const HttplibChainConfig *config,
                LinkRole                  role)
 {
-  HttplibEndpoint *endpoint = httplib_endpoint_new (config->host, config->port);
+  gboolean to_origin = role != LINK_SOCKET && config->tunnel_host != NULL;
+  HttplibEndpoint *endpoint = httplib_endpoint_new (to_origin ? config->tunnel_host : config->host,
+                                                    to_origin ? config->tunnel_port : config->port);
 
   httplib_endpoint_set_timeout (endpoint, config->timeout);
+  httplib_endpoint_set_debug_level (endpoint, config->debug_level);
   if (role == LINK_SOCKET)
     httplib_endpoint_set_source_address (endpoint, config->source_address);
+  else if (role == LINK_TUNNEL)
+    httplib_endpoint_set_headers (endpoint, config->tunnel_headers);
   else
     httplib_endpoint_set_tls_settings (endpoint, config->tls_settings);
   return endpoint;
+}
+
+static void
+keep_proxy_reply (HttplibChain    *chain,
+                  HttplibEndpoint *endpoint)
+{
+  HttplibHeaders *headers = endpoint ? httplib_endpoint_get_reply_headers (endpoint) : NULL;
+
+  chain->proxy_status = endpoint ? httplib_endpoint_get_reply_status (endpoint) : 0;
+  g_free (chain->proxy_reason);
+  chain->proxy_reason = endpoint ? g_strdup (httplib_endpoint_get_reply_reason (endpoint)) : NULL;
+  if (headers != NULL)
+    httplib_headers_ref (headers);
+  g_clear_pointer (&chain->proxy_headers, httplib_headers_unref);
+  chain->proxy_headers = headers;
 }
 
 gboolean
@@ -134,6 +168,7 @@ httplib_chain_open (HttplibChain             *chain,
   g_autoptr(GIOStream) first = NULL;
   g_autoptr(GIOStream) stream = NULL;
 
+  keep_proxy_reply (chain, NULL);
   if (!ensure_links (chain, config, error))
     return FALSE;
 
@@ -144,6 +179,8 @@ httplib_chain_open (HttplibChain             *chain,
       GIOStream *next = httplib_transport_open (link->transport, endpoint, stream,
                                                 cancellable, error);
 
+      if (link->role == LINK_TUNNEL)
+        keep_proxy_reply (chain, endpoint);
       if (next == NULL)
         {
           /* The links below are open: close them from the bottom. */
@@ -162,4 +199,22 @@ httplib_chain_open (HttplibChain             *chain,
   *base = g_steal_pointer (&first);
   *top = g_steal_pointer (&stream);
   return TRUE;
+}
+
+guint
+httplib_chain_get_proxy_status (HttplibChain *chain)
+{
+  return chain->proxy_status;
+}
+
+const char *
+httplib_chain_get_proxy_reason (HttplibChain *chain)
+{
+  return chain->proxy_reason;
+}
+
+HttplibHeaders *
+httplib_chain_get_proxy_headers (HttplibChain *chain)
+{
+  return chain->proxy_headers;
 }

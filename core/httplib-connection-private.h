@@ -1,10 +1,51 @@
-/* httplib-connection-private.h: what a response needs of its connection */
+/* httplib-connection-private.h: the connection's insides, shared by its
+ * files (httplib-connection.c, httplib-connection-request.c), and what a
+ * response needs of its connection */
 #pragma once
 
 #include "httplib-connection.h"
+#include "httplib-chain-private.h"
 #include "httplib-read-buffer-private.h"
 
 G_BEGIN_DECLS
+
+struct _HttplibConnection {
+  GObject                 parent_instance;
+
+  /* settings */
+  char                   *host_port;      /* as given, parsed in init */
+  char                   *host;
+  guint                   port;
+  guint                   default_port;
+  gboolean                strict;
+  double                  timeout;
+  char                   *source_address;
+  char                   *transport_name;
+  HttplibTlsSettings     *tls_settings;   /* non-NULL for HTTPS */
+  int                     debug_level;
+
+  /* the open chain */
+  HttplibChain           *chain;          /* the transports, kept across reconnects */
+  GIOStream              *base_stream;    /* the first link's stream (a socket, usually) */
+  GIOStream              *stream;         /* the top link's stream: what HTTP is spoken on */
+  GInputStream           *input;
+  GOutputStream          *output;
+  HttplibReadBuffer       buffer;
+  HttplibTlsInfo         *tls_info;       /* of the latest handshake */
+
+  /* the exchange in progress */
+  HttplibConnectionState  state;
+  GString                *request;        /* head being built by put_request/put_header */
+  char                   *method;
+  HttplibResponse        *response;       /* weak: the response whose body is being read */
+  gboolean                response_pending; /* end_headers done, get_response not yet called */
+};
+
+/* Stores the state; notifies and emits state-changed when it changed. */
+void httplib_connection_set_state   (HttplibConnection      *connection,
+                                     HttplibConnectionState  state);
+/* Drops the stream without touching the state: callers decide what follows. */
+void httplib_connection_drop_stream (HttplibConnection      *connection);
 
 HttplibReadBuffer *httplib_connection_get_read_buffer (HttplibConnection *connection);
 /* NULL once the connection was closed under the response. */

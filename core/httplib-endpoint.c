@@ -15,6 +15,11 @@ struct _HttplibEndpoint {
   char           *source_address;
   HttplibHeaders *headers;
   HttplibTlsSettings *tls_settings;
+  int             debug_level;
+  /* what an intermediary answered, for transports that speak HTTP */
+  guint           reply_status;
+  char           *reply_reason;
+  HttplibHeaders *reply_headers;
 };
 
 static void
@@ -24,6 +29,8 @@ endpoint_clear (HttplibEndpoint *self)
   g_free (self->source_address);
   g_clear_pointer (&self->headers, httplib_headers_unref);
   g_clear_object (&self->tls_settings);
+  g_free (self->reply_reason);
+  g_clear_pointer (&self->reply_headers, httplib_headers_unref);
 }
 
 /**
@@ -226,4 +233,100 @@ httplib_endpoint_set_tls_settings (HttplibEndpoint    *endpoint,
   g_return_if_fail (endpoint != NULL);
   g_return_if_fail (settings == NULL || HTTPLIB_IS_TLS_SETTINGS (settings));
   g_set_object (&endpoint->tls_settings, settings);
+}
+
+/**
+ * httplib_endpoint_get_debug_level:
+ * @endpoint: an endpoint
+ *
+ * Returns: the connection's debug level: above 0, a transport that speaks
+ *   HTTP logs what it sends and receives
+ */
+int
+httplib_endpoint_get_debug_level (HttplibEndpoint *endpoint)
+{
+  g_return_val_if_fail (endpoint != NULL, 0);
+  return endpoint->debug_level;
+}
+
+/**
+ * httplib_endpoint_set_debug_level:
+ * @endpoint: an endpoint
+ * @level: a debug level, 0 for none
+ *
+ * Sets the debug level the transport sees.
+ */
+void
+httplib_endpoint_set_debug_level (HttplibEndpoint *endpoint,
+                                  int              level)
+{
+  g_return_if_fail (endpoint != NULL);
+  endpoint->debug_level = level;
+}
+
+/**
+ * httplib_endpoint_set_reply:
+ * @endpoint: an endpoint
+ * @status: the intermediary's status code
+ * @reason: (nullable): its reason phrase
+ * @headers: (nullable): its header fields
+ *
+ * For transports that speak HTTP to an intermediary (a proxy): records its
+ * answer, whether the transport succeeds or fails, so the connection can
+ * show it to the application (a 407's `Proxy-Authenticate`, say).
+ */
+void
+httplib_endpoint_set_reply (HttplibEndpoint *endpoint,
+                            guint            status,
+                            const char      *reason,
+                            HttplibHeaders  *headers)
+{
+  g_return_if_fail (endpoint != NULL);
+  endpoint->reply_status = status;
+  g_free (endpoint->reply_reason);
+  endpoint->reply_reason = g_strdup (reason);
+  if (headers != NULL)
+    httplib_headers_ref (headers);
+  g_clear_pointer (&endpoint->reply_headers, httplib_headers_unref);
+  endpoint->reply_headers = headers;
+}
+
+/**
+ * httplib_endpoint_get_reply_status:
+ * @endpoint: an endpoint
+ *
+ * Returns: the status an intermediary answered, 0 when none did
+ */
+guint
+httplib_endpoint_get_reply_status (HttplibEndpoint *endpoint)
+{
+  g_return_val_if_fail (endpoint != NULL, 0);
+  return endpoint->reply_status;
+}
+
+/**
+ * httplib_endpoint_get_reply_reason:
+ * @endpoint: an endpoint
+ *
+ * Returns: (nullable): the reason phrase an intermediary answered
+ */
+const char *
+httplib_endpoint_get_reply_reason (HttplibEndpoint *endpoint)
+{
+  g_return_val_if_fail (endpoint != NULL, NULL);
+  return endpoint->reply_reason;
+}
+
+/**
+ * httplib_endpoint_get_reply_headers:
+ * @endpoint: an endpoint
+ *
+ * Returns: (nullable) (transfer none): the header fields an intermediary
+ *   answered
+ */
+HttplibHeaders *
+httplib_endpoint_get_reply_headers (HttplibEndpoint *endpoint)
+{
+  g_return_val_if_fail (endpoint != NULL, NULL);
+  return endpoint->reply_headers;
 }

@@ -51,6 +51,22 @@ HttplibTlsSettings *httplib_endpoint_get_tls_settings (HttplibEndpoint *endpoint
 HTTPLIB_AVAILABLE_IN_ALL
 void             httplib_endpoint_set_tls_settings   (HttplibEndpoint    *endpoint,
                                                       HttplibTlsSettings *settings);
+HTTPLIB_AVAILABLE_IN_ALL
+int              httplib_endpoint_get_debug_level    (HttplibEndpoint *endpoint);
+HTTPLIB_AVAILABLE_IN_ALL
+void             httplib_endpoint_set_debug_level    (HttplibEndpoint *endpoint,
+                                                      int              level);
+HTTPLIB_AVAILABLE_IN_ALL
+void             httplib_endpoint_set_reply          (HttplibEndpoint *endpoint,
+                                                      guint            status,
+                                                      const char      *reason,
+                                                      HttplibHeaders  *headers);
+HTTPLIB_AVAILABLE_IN_ALL
+guint            httplib_endpoint_get_reply_status   (HttplibEndpoint *endpoint);
+HTTPLIB_AVAILABLE_IN_ALL
+const char      *httplib_endpoint_get_reply_reason   (HttplibEndpoint *endpoint);
+HTTPLIB_AVAILABLE_IN_ALL
+HttplibHeaders  *httplib_endpoint_get_reply_headers  (HttplibEndpoint *endpoint);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HttplibEndpoint, httplib_endpoint_unref)
 

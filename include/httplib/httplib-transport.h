@@ -74,4 +74,23 @@ void       httplib_transport_report_event (HttplibTransport      *transport,
                                            HttplibTransportEvent  event,
                                            GIOStream             *stream);
 
+/* For transports that speak HTTP themselves (a CONNECT tunnel). */
+HTTPLIB_AVAILABLE_IN_ALL
+gboolean   httplib_transport_send_request_head  (GOutputStream         *output,
+                                                 const char            *method,
+                                                 const char            *target,
+                                                 HttplibHeaders        *headers,
+                                                 int                    debug_level,
+                                                 GCancellable          *cancellable,
+                                                 GError               **error);
+HTTPLIB_AVAILABLE_IN_ALL
+gboolean   httplib_transport_read_response_head (GInputStream          *input,
+                                                 int                    debug_level,
+                                                 guint                 *status,
+                                                 char                 **reason,
+                                                 HttplibHeaders       **headers,
+                                                 GBytes               **rest,
+                                                 GCancellable          *cancellable,
+                                                 GError               **error);
+
 G_END_DECLS

@@ -1,0 +1,565 @@
+/* httplib-connection-request.c: writing requests on a connection
+ *
+ * Python's `putrequest`, `putheader`, `endheaders`, `send` and `request`:
+ * each checks the connection's state, validates what it is given with the
+ * request writer before a byte is queued, and sends the head and an
+ * in-memory body in one write. Split from httplib-connection.c, which
+ * keeps the object, its settings, the transport chain and the responses.
+ */
+#include "httplib-connection-private.h"
+#include "httplib-chunked-output-stream-private.h"
+#include "httplib-debug-private.h"
+#include "httplib-error.h"
+#include "httplib-request-writer-private.h"
+#include "httplib-response-private.h"
+
+#include <string.h>
+
+/* Whether an idle kept-alive connection can carry a request: the server
+ * may have closed it meanwhile. Unsolicited bytes also make it unusable. */
+static gboolean
+idle_stream_is_usable (HttplibConnection *self)
+{
+  if (httplib_read_buffer_available (&self->buffer) > 0)
+    return FALSE;
+  if (!G_IS_POLLABLE_INPUT_STREAM (self->input) ||
+      !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->input)))
+    return TRUE;
+  /* Readable while idle means end of stream, an error, or bytes nobody asked for. */
+  return !g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (self->input));
+}
+
+/* Opens the connection, or reopens it when the server closed it while idle. */
+static gboolean
+ensure_connected (HttplibConnection *self,
+                  GCancellable      *cancellable,
+                  GError           **error)
+{
+  if (self->stream != NULL && !idle_stream_is_usable (self))
+    httplib_connection_close (self);
+  return httplib_connection_connect (self, cancellable, error);
+}
+
+/* --- writing requests --- */
+
+static gboolean
+write_all (HttplibConnection *self,
+           const GOutputVector *vectors,
+           gsize                n_vectors,
+           GCancellable        *cancellable,
+           GError             **error)
+{
+  if (self->output == NULL)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_NOT_CONNECTED,
+                           "the connection is not open");
+      return FALSE;
+    }
+  if (self->debug_level > 0)
+    for (gsize i = 0; i < n_vectors; i++)
+      httplib_debug_send (vectors[i].buffer, vectors[i].size);
+
+  if (g_output_stream_writev_all (self->output, (GOutputVector *) vectors, n_vectors,
+                                  NULL, cancellable, error))
+    return TRUE;
+
+  /* Part of a request may be out: the connection cannot carry another one. */
+  httplib_connection_drop_stream (self);
+  httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_CLOSED);
+  return FALSE;
+}
+
+/**
+ * httplib_connection_put_request:
+ * @connection: a connection
+ * @method: the method, an RFC 9110 token such as `GET`
+ * @url: the request target, such as `/index.html`; empty means `/`
+ * @skip_host: do not add the automatic `Host` header
+ * @skip_accept_encoding: do not add the automatic `Accept-Encoding: identity`
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Starts a request (Python's `putrequest()`), opening the connection when
+ * needed. Nothing is written until httplib_connection_end_headers().
+ *
+ * Errors: %HTTPLIB_ERROR_INVALID_URL for a method that is not a token or a
+ * URL with spaces or control characters; %HTTPLIB_ERROR_CANNOT_SEND_REQUEST
+ * while another request is in progress or its response was not read to
+ * the end; the errors of httplib_connection_connect().
+ *
+ * Returns: %TRUE when the request was started
+ */
+gboolean
+httplib_connection_put_request (HttplibConnection *connection,
+                                const char        *method,
+                                const char        *url,
+                                gboolean           skip_host,
+                                gboolean           skip_accept_encoding,
+                                GCancellable      *cancellable,
+                                GError           **error)
+{
+  HttplibConnection *self = connection;
+
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (self), FALSE);
+  g_return_val_if_fail (method != NULL, FALSE);
+  g_return_val_if_fail (url != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->response != NULL)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CANNOT_SEND_REQUEST,
+                           "the previous response was not read to its end");
+      return FALSE;
+    }
+  if (self->state == HTTPLIB_CONNECTION_STATE_REQUEST_STARTED ||
+      self->state == HTTPLIB_CONNECTION_STATE_REQUEST_SENT ||
+      self->response_pending)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CANNOT_SEND_REQUEST,
+                           "a request is already in progress");
+      return FALSE;
+    }
+  if (!httplib_validate_method (method, error) || !httplib_validate_url (url, error))
+    return FALSE;
+  if (!ensure_connected (self, cancellable, error))
+    return FALSE;
+
+  g_free (self->method);
+  self->method = g_strdup (method);
+  g_string_truncate (self->request, 0);
+  httplib_write_request_line (self->request, method, url);
+  if (!skip_host)
+    {
+      g_autofree char *host = httplib_format_host_header (self->host, self->port,
+                                                           self->default_port);
+      httplib_write_header (self->request, "Host", host);
+    }
+  if (!skip_accept_encoding)
+    httplib_write_header (self->request, "Accept-Encoding", "identity");
+
+  httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_REQUEST_STARTED);
+  return TRUE;
+}
+
+static gboolean
+check_can_put_header (HttplibConnection *self,
+                      GError           **error)
+{
+  if (self->state == HTTPLIB_CONNECTION_STATE_REQUEST_STARTED)
+    return TRUE;
+  g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CANNOT_SEND_HEADER,
+                       "headers can only be added between put_request() and end_headers()");
+  return FALSE;
+}
+
+/**
+ * httplib_connection_put_header:
+ * @connection: a connection
+ * @header: the header name, an RFC 9110 token
+ * @value: the value, without CR, LF or NUL
+ * @error: return location for a #GError
+ *
+ * Adds a header to the started request (Python's `putheader()`).
+ *
+ * Errors: %HTTPLIB_ERROR_INVALID_HEADER for a bad name or value;
+ * %HTTPLIB_ERROR_CANNOT_SEND_HEADER outside a started request.
+ *
+ * Returns: %TRUE when the header was added
+ */
+gboolean
+httplib_connection_put_header (HttplibConnection *connection,
+                               const char        *header,
+                               const char        *value,
+                               GError           **error)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), FALSE);
+  g_return_val_if_fail (header != NULL, FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_can_put_header (connection, error) ||
+      !httplib_validate_header (header, value, error))
+    return FALSE;
+  httplib_write_header (connection->request, header, value);
+  return TRUE;
+}
+
+/**
+ * httplib_connection_put_headerv:
+ * @connection: a connection
+ * @header: the header name, an RFC 9110 token
+ * @values: (array zero-terminated=1): one or more values, without CR, LF or NUL
+ * @error: return location for a #GError
+ *
+ * Adds a header with several values, as Python's `putheader(header, *values)`:
+ * each value after the first goes on a continuation line.
+ *
+ * Errors: as httplib_connection_put_header().
+ *
+ * Returns: %TRUE when the header was added
+ */
+gboolean
+httplib_connection_put_headerv (HttplibConnection  *connection,
+                                const char         *header,
+                                const char * const *values,
+                                GError            **error)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), FALSE);
+  g_return_val_if_fail (header != NULL, FALSE);
+  g_return_val_if_fail (values != NULL && values[0] != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_can_put_header (connection, error))
+    return FALSE;
+  for (guint i = 0; values[i]; i++)
+    if (!httplib_validate_header (header, values[i], error))
+      return FALSE;
+  httplib_write_header_values (connection->request, header, values);
+  return TRUE;
+}
+
+/* Ends the head and writes it, with an in-memory body in the same write. */
+static gboolean
+send_head (HttplibConnection *self,
+           GBytes            *body,
+           gboolean           chunked,
+           GCancellable      *cancellable,
+           GError           **error)
+{
+  GOutputVector vectors[4];
+  gsize n = 0;
+  char size_line[24];
+
+  g_string_append_len (self->request, "\r\n", 2);
+  vectors[n].buffer = self->request->str;
+  vectors[n++].size = self->request->len;
+  if (body != NULL && g_bytes_get_size (body) > 0)
+    {
+      gsize size;
+      const void *data = g_bytes_get_data (body, &size);
+
+      if (chunked)
+        {
+          vectors[n].buffer = size_line;
+          vectors[n++].size = g_snprintf (size_line, sizeof size_line,
+                                          "%" G_GSIZE_MODIFIER "x\r\n", size);
+        }
+      vectors[n].buffer = data;
+      vectors[n++].size = size;
+      if (chunked)
+        {
+          vectors[n].buffer = "\r\n0\r\n\r\n";
+          vectors[n++].size = 7;
+        }
+    }
+  else if (body != NULL && chunked)
+    {
+      vectors[n].buffer = "0\r\n\r\n";
+      vectors[n++].size = 5;
+    }
+
+  if (!write_all (self, vectors, n, cancellable, error))
+    return FALSE;
+  httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_REQUEST_SENT);
+  self->response_pending = TRUE;
+  return TRUE;
+}
+
+/**
+ * httplib_connection_end_headers:
+ * @connection: a connection
+ * @message_body: (nullable): a body to send in the same write as the headers
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Ends the headers and sends the request head (Python's `endheaders()`).
+ * More body may follow with httplib_connection_send().
+ *
+ * Errors: %HTTPLIB_ERROR_CANNOT_SEND_HEADER outside a started request;
+ * %G_IO_ERROR codes from the stream, after which the connection is closed.
+ *
+ * Returns: %TRUE when sent
+ */
+gboolean
+httplib_connection_end_headers (HttplibConnection *connection,
+                                GBytes            *message_body,
+                                GCancellable      *cancellable,
+                                GError           **error)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_can_put_header (connection, error))
+    return FALSE;
+  return send_head (connection, message_body, FALSE, cancellable, error);
+}
+
+/**
+ * httplib_connection_send:
+ * @connection: a connection
+ * @data: (array length=length) (element-type guint8): bytes to send
+ * @length: the number of bytes
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Sends body bytes after httplib_connection_end_headers() (Python's
+ * `send()`).
+ *
+ * Errors: %HTTPLIB_ERROR_NOT_CONNECTED when the connection is not open;
+ * %HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE before the headers were ended
+ * or once the response is being read; %G_IO_ERROR codes from the stream.
+ *
+ * Returns: %TRUE when sent
+ */
+gboolean
+httplib_connection_send (HttplibConnection *connection,
+                         const void        *data,
+                         gsize              length,
+                         GCancellable      *cancellable,
+                         GError           **error)
+{
+  GOutputVector vector = { data, length };
+
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), FALSE);
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (connection->stream == NULL)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_NOT_CONNECTED,
+                           "the connection is not open");
+      return FALSE;
+    }
+  if (connection->state != HTTPLIB_CONNECTION_STATE_REQUEST_SENT)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE,
+                           "send() is for body bytes between end_headers() and get_response()");
+      return FALSE;
+    }
+  return length == 0 || write_all (connection, &vector, 1, cancellable, error);
+}
+
+/**
+ * httplib_connection_send_bytes:
+ * @connection: a connection
+ * @data: bytes to send
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * httplib_connection_send() for a #GBytes, convenient from bindings.
+ *
+ * Returns: %TRUE when sent
+ */
+gboolean
+httplib_connection_send_bytes (HttplibConnection *connection,
+                               GBytes            *data,
+                               GCancellable      *cancellable,
+                               GError           **error)
+{
+  gsize size;
+  const void *bytes;
+
+  g_return_val_if_fail (data != NULL, FALSE);
+
+  bytes = g_bytes_get_data (data, &size);
+  return httplib_connection_send (connection, bytes ? bytes : "", size, cancellable, error);
+}
+
+static gboolean
+method_expects_body (const char *method)
+{
+  return g_ascii_strcasecmp (method, "PUT") == 0 ||
+         g_ascii_strcasecmp (method, "POST") == 0 ||
+         g_ascii_strcasecmp (method, "PATCH") == 0;
+}
+
+/* Streams a body that is not in memory, chunked when its length is unknown. */
+static gboolean
+send_streamed_body (HttplibConnection *self,
+                    HttplibBodySource *body,
+                    gboolean           chunked,
+                    GCancellable      *cancellable,
+                    GError           **error)
+{
+  g_autoptr(GOutputStream) chunker = NULL;
+  GOutputStream *target = self->output;
+  gboolean ok;
+
+  if (self->debug_level > 0)
+    httplib_debug_printf ("send: <body from %s, %" G_GINT64_FORMAT " bytes>",
+                          G_OBJECT_TYPE_NAME (body), httplib_body_source_get_length (body));
+  if (chunked)
+    target = chunker = httplib_chunked_output_stream_new (self->output);
+
+  ok = httplib_body_source_write_to (body, target, cancellable, error);
+  if (ok && chunked)
+    ok = httplib_chunked_output_stream_finish (HTTPLIB_CHUNKED_OUTPUT_STREAM (chunker),
+                                               cancellable, error);
+  if (!ok)
+    {
+      httplib_connection_drop_stream (self);
+      httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_CLOSED);
+    }
+  return ok;
+}
+
+/**
+ * httplib_connection_request:
+ * @connection: a connection
+ * @method: the method, an RFC 9110 token such as `GET`
+ * @url: the request target, such as `/index.html`
+ * @body: (nullable): the body, or %NULL
+ * @headers: (nullable): extra headers
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Sends a whole request (Python's `request()`). Adds `Host` and
+ * `Accept-Encoding: identity` unless @headers has them (in any case);
+ * adds `Content-Length` from the body's length, `0` for PUT, POST and
+ * PATCH without a body, or `Transfer-Encoding: chunked` for a body of
+ * unknown length, unless @headers has `Content-Length` or
+ * `Transfer-Encoding`. A body in memory leaves in the same write as the
+ * headers.
+ *
+ * Everything is validated before a byte is written. Errors: those of
+ * httplib_connection_put_request() and httplib_connection_put_header(),
+ * and of the body source.
+ *
+ * Returns: %TRUE when the request was sent
+ */
+gboolean
+httplib_connection_request (HttplibConnection *connection,
+                            const char        *method,
+                            const char        *url,
+                            HttplibBodySource *body,
+                            HttplibHeaders    *headers,
+                            GCancellable      *cancellable,
+                            GError           **error)
+{
+  HttplibConnection *self = connection;
+  g_autoptr(GBytes) in_memory = NULL;
+  gboolean has_length, has_encoding, chunked = FALSE;
+  HttplibHeadersIter iter;
+  const char *name, *value;
+
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (self), FALSE);
+  g_return_val_if_fail (method != NULL && url != NULL, FALSE);
+  g_return_val_if_fail (body == NULL || HTTPLIB_IS_BODY_SOURCE (body), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Validate every header first: a bad one must not leave a request half-built. */
+  if (headers != NULL)
+    {
+      httplib_headers_iter_init (&iter, headers);
+      while (httplib_headers_iter_next (&iter, &name, &value))
+        if (!httplib_validate_header (name, value, error))
+          return FALSE;
+    }
+
+  has_length = headers && httplib_headers_contains (headers, "Content-Length");
+  has_encoding = headers && httplib_headers_contains (headers, "Transfer-Encoding");
+
+  if (!httplib_connection_put_request (self, method, url,
+                                       headers && httplib_headers_contains (headers, "Host"),
+                                       headers && httplib_headers_contains (headers, "Accept-Encoding"),
+                                       cancellable, error))
+    return FALSE;
+
+  if (!has_length && !has_encoding)
+    {
+      gint64 length = body ? httplib_body_source_get_length (body)
+                           : (method_expects_body (method) ? 0 : -1);
+      char digits[24];
+
+      if (body != NULL && length < 0)
+        {
+          chunked = TRUE;
+          httplib_write_header (self->request, "Transfer-Encoding", "chunked");
+        }
+      else if (length >= 0)
+        {
+          g_snprintf (digits, sizeof digits, "%" G_GINT64_FORMAT, length);
+          httplib_write_header (self->request, "Content-Length", digits);
+        }
+    }
+  else if (has_encoding && !has_length)
+    /* The caller chose chunked coding: we frame the body to match. */
+    chunked = httplib_headers_value_has_token (headers, "Transfer-Encoding", "chunked");
+
+  if (headers != NULL)
+    {
+      httplib_headers_iter_init (&iter, headers);
+      while (httplib_headers_iter_next (&iter, &name, &value))
+        httplib_write_header (self->request, name, value);
+    }
+
+  in_memory = body ? httplib_body_source_get_bytes (body) : NULL;
+  if (!send_head (self, in_memory, chunked, cancellable, error))
+    return FALSE;
+  if (body != NULL && in_memory == NULL)
+    return send_streamed_body (self, body, chunked, cancellable, error);
+  return TRUE;
+}
+
+/**
+ * httplib_connection_request_bytes:
+ * @connection: a connection
+ * @method: the method
+ * @url: the request target
+ * @body: (nullable): the body
+ * @headers: (nullable): extra headers
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * httplib_connection_request() with a #GBytes body, through the `bytes`
+ * plugin (%HTTPLIB_ERROR_PLUGIN when it is missing).
+ *
+ * Returns: %TRUE when the request was sent
+ */
+gboolean
+httplib_connection_request_bytes (HttplibConnection *connection,
+                                  const char        *method,
+                                  const char        *url,
+                                  GBytes            *body,
+                                  HttplibHeaders    *headers,
+                                  GCancellable      *cancellable,
+                                  GError           **error)
+{
+  g_autoptr(HttplibBodySource) source = NULL;
+
+  if (body != NULL && (source = httplib_body_source_new_for_bytes (body, error)) == NULL)
+    return FALSE;
+  return httplib_connection_request (connection, method, url, source, headers,
+                                     cancellable, error);
+}
+
+/**
+ * httplib_connection_request_string:
+ * @connection: a connection
+ * @method: the method
+ * @url: the request target
+ * @body: (nullable): the body, a NUL-terminated string (the NUL is not sent)
+ * @headers: (nullable): extra headers
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * httplib_connection_request() with a string body, as Python's
+ * `request(method, url, "text")`.
+ *
+ * Returns: %TRUE when the request was sent
+ */
+gboolean
+httplib_connection_request_string (HttplibConnection *connection,
+                                   const char        *method,
+                                   const char        *url,
+                                   const char        *body,
+                                   HttplibHeaders    *headers,
+                                   GCancellable      *cancellable,
+                                   GError           **error)
+{
+  g_autoptr(GBytes) bytes = body ? g_bytes_new (body, strlen (body)) : NULL;
+
+  return httplib_connection_request_bytes (connection, method, url, bytes, headers,
+                                           cancellable, error);
+}
+
