@@ -22,6 +22,9 @@ struct _HttplibConnection {
   char                   *source_address;
   char                   *transport_name;
   HttplibTlsSettings     *tls_settings;   /* non-NULL for HTTPS */
+  char                   *tunnel_host;    /* set_tunnel's origin, or NULL */
+  guint                   tunnel_port;
+  HttplibHeaders         *tunnel_headers; /* extra fields of the CONNECT request */
   int                     debug_level;
 
   /* the open chain */

@@ -130,8 +130,12 @@ httplib_connection_put_request (HttplibConnection *connection,
   httplib_write_request_line (self->request, method, url);
   if (!skip_host)
     {
-      g_autofree char *host = httplib_format_host_header (self->host, self->port,
-                                                           self->default_port);
+      /* Through a tunnel, the origin's name, as Python does. */
+      g_autofree char *host = self->tunnel_host
+                              ? httplib_format_host_header (self->tunnel_host, self->tunnel_port,
+                                                            self->default_port)
+                              : httplib_format_host_header (self->host, self->port,
+                                                            self->default_port);
       httplib_write_header (self->request, "Host", host);
     }
   if (!skip_accept_encoding)

@@ -124,6 +124,7 @@ httplib_connection_dispose (GObject *object)
   g_clear_pointer (&self->chain, httplib_chain_free);
   g_clear_object (&self->tls_settings);
   g_clear_object (&self->tls_info);
+  g_clear_pointer (&self->tunnel_headers, httplib_headers_unref);
 
   G_OBJECT_CLASS (httplib_connection_parent_class)->dispose (object);
 }
@@ -137,6 +138,7 @@ httplib_connection_finalize (GObject *object)
   g_free (self->host);
   g_free (self->source_address);
   g_free (self->transport_name);
+  g_free (self->tunnel_host);
   g_free (self->method);
   g_string_free (self->request, TRUE);
   httplib_read_buffer_clear (&self->buffer);
@@ -486,6 +488,10 @@ open_chain (HttplibConnection *self,
     .port = (guint16) self->port,
     .timeout = self->timeout,
     .source_address = self->source_address,
+    .debug_level = self->debug_level,
+    .tunnel_host = self->tunnel_host,
+    .tunnel_port = (guint16) self->tunnel_port,
+    .tunnel_headers = self->tunnel_headers,
     .tls_settings = self->tls_settings,
   };
 
@@ -935,4 +941,200 @@ httplib_connection_get_tls_info (HttplibConnection *connection)
 {
   g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), NULL);
   return connection->tls_info;
+}
+
+/**
+ * httplib_connection_set_tunnel:
+ * @connection: a connection
+ * @host: the origin server: `host`, `host:port` or `[v6]:port`
+ * @port: its port, or 0 to take it from @host or use the connection's
+ *   default port (80, or 443 for HTTPS)
+ * @headers: (nullable): extra fields for the `CONNECT` request, such as
+ *   `Proxy-Authorization` (see httplib_tunnel_basic_auth_header())
+ * @error: return location for a #GError
+ *
+ * Tunnels through a proxy with `CONNECT` (Python's `set_tunnel()`): the
+ * connection was made for the proxy, and @host names the origin. Requests
+ * then carry the origin's `Host`; over HTTPS the TLS handshake checks the
+ * origin's certificate, not the proxy's. A reconnect opens the tunnel
+ * again.
+ *
+ * Errors: %HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE once the connection is
+ * open (Python raises `RuntimeError`); %HTTPLIB_ERROR_INVALID_URL for a bad
+ * host or port; %HTTPLIB_ERROR_INVALID_HEADER for a field that must not be
+ * sent. Nothing changes when it fails.
+ *
+ * Returns: %TRUE when the tunnel is set for the next connect
+ */
+gboolean
+httplib_connection_set_tunnel (HttplibConnection *connection,
+                               const char        *host,
+                               guint              port,
+                               HttplibHeaders    *headers,
+                               GError           **error)
+{
+  g_autoptr(HttplibHeaders) copy = httplib_headers_new ();
+  g_autofree char *origin = NULL;
+  guint origin_port = 0;
+  HttplibHeadersIter iter;
+  const char *name;
+  const char *value;
+
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), FALSE);
+  g_return_val_if_fail (host != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (connection->stream != NULL)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE,
+                           "Can't set up tunnel for established connection");
+      return FALSE;
+    }
+  if (!httplib_split_host_port (host, port, connection->default_port, &origin, &origin_port,
+                                error))
+    return FALSE;
+  if (headers != NULL)
+    {
+      /* A copy: later changes to the caller's headers do not leak in. */
+      httplib_headers_iter_init (&iter, headers);
+      while (httplib_headers_iter_next (&iter, &name, &value))
+        {
+          if (!httplib_validate_header (name, value, error))
+            return FALSE;
+          httplib_headers_append (copy, name, value);
+        }
+    }
+
+  g_free (connection->tunnel_host);
+  connection->tunnel_host = g_steal_pointer (&origin);
+  connection->tunnel_port = origin_port;
+  g_clear_pointer (&connection->tunnel_headers, httplib_headers_unref);
+  connection->tunnel_headers = g_steal_pointer (&copy);
+  return TRUE;
+}
+
+/**
+ * httplib_connection_get_tunnel_host:
+ * @connection: a connection
+ *
+ * Returns: (nullable): the origin set with httplib_connection_set_tunnel()
+ */
+const char *
+httplib_connection_get_tunnel_host (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), NULL);
+  return connection->tunnel_host;
+}
+
+/**
+ * httplib_connection_get_tunnel_port:
+ * @connection: a connection
+ *
+ * Returns: the origin's port, 0 without a tunnel
+ */
+guint
+httplib_connection_get_tunnel_port (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), 0);
+  return connection->tunnel_port;
+}
+
+/**
+ * httplib_connection_get_proxy_status:
+ * @connection: a connection
+ *
+ * Returns: the status the proxy answered the last `CONNECT` with (200, or
+ *   the 407 that failed it), 0 when no proxy answered
+ */
+guint
+httplib_connection_get_proxy_status (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), 0);
+  return httplib_chain_get_proxy_status (connection->chain);
+}
+
+/**
+ * httplib_connection_get_proxy_reason:
+ * @connection: a connection
+ *
+ * Returns: (nullable): the reason phrase of the proxy's last answer
+ */
+const char *
+httplib_connection_get_proxy_reason (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), NULL);
+  return httplib_chain_get_proxy_reason (connection->chain);
+}
+
+/**
+ * httplib_connection_get_proxy_response_headers:
+ * @connection: a connection
+ *
+ * The header fields of the proxy's answer to the last `CONNECT`, also when
+ * it refused the tunnel, so an application can answer a 407's
+ * `Proxy-Authenticate` (Python's `get_proxy_response_headers()`).
+ *
+ * Returns: (nullable) (transfer none): the fields, or %NULL when no proxy
+ *   answered
+ */
+HttplibHeaders *
+httplib_connection_get_proxy_response_headers (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), NULL);
+  return httplib_chain_get_proxy_headers (connection->chain);
+}
+
+/**
+ * httplib_tunnel_basic_auth_header:
+ * @user: the proxy user name, without `:`
+ * @password: the password
+ * @error: return location for a #GError
+ *
+ * The value of a `Proxy-Authorization` field for HTTP Basic
+ * authentication (RFC 7617, UTF-8): `Basic` and the base64 of
+ * `user:password`.
+ *
+ * Errors: %HTTPLIB_ERROR_INVALID_HEADER when @user holds a `:`, or either
+ * holds a control character or is not UTF-8.
+ *
+ * Returns: (transfer full): the field value, or %NULL with @error set
+ */
+char *
+httplib_tunnel_basic_auth_header (const char  *user,
+                                  const char  *password,
+                                  GError     **error)
+{
+  g_autofree char *pair = NULL;
+  g_autofree char *encoded = NULL;
+
+  g_return_val_if_fail (user != NULL && password != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (strchr (user, ':') != NULL)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_HEADER,
+                           "a Basic authentication user name cannot contain “:”");
+      return NULL;
+    }
+  for (const char *p = user; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      goto control;
+  for (const char *p = password; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      goto control;
+  if (!g_utf8_validate (user, -1, NULL) || !g_utf8_validate (password, -1, NULL))
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_HEADER,
+                           "a Basic authentication user name or password is not UTF-8");
+      return NULL;
+    }
+
+  pair = g_strconcat (user, ":", password, NULL);
+  encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
+  return g_strconcat ("Basic ", encoded, NULL);
+
+control:
+  g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_HEADER,
+                       "a Basic authentication user name or password holds a control character");
+  return NULL;
 }

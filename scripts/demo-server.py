@@ -5,9 +5,13 @@ Answers GET / with a page, other GETs with 404, HEAD like GET without a body,
 and echoes the size of POST and PUT bodies. Listens on 127.0.0.1 only and
 writes the port it got to the file named by its first argument. Given a
 certificate and key file as well, it also serves HTTPS on a second port and
-writes "HTTP-PORT HTTPS-PORT".
+runs a CONNECT proxy (to 127.0.0.1 and localhost only) on a third, and writes
+"HTTP-PORT HTTPS-PORT PROXY-PORT".
 """
 import http.server
+import select
+import socket
+import socketserver
 import ssl
 import sys
 import threading
@@ -48,7 +52,46 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class ConnectProxy(socketserver.StreamRequestHandler):
+    """Answers CONNECT to a loopback port with 200 and relays both ways."""
+
+    def handle(self):
+        head = []
+        while True:
+            line = self.rfile.readline(65537)
+            if line in (b"\r\n", b"\n", b""):
+                break
+            head.append(line)
+        parts = head[0].split() if head else []
+        if len(parts) != 3 or parts[0] != b"CONNECT":
+            self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+            return
+        host, _, port = parts[1].decode("ascii", "replace").rpartition(":")
+        if host not in ("127.0.0.1", "localhost") or not port.isdigit():
+            self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            return
+        try:
+            upstream = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
+        except OSError:
+            self.wfile.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+            return
+        self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        self.wfile.flush()
+        client = self.connection
+        with upstream:
+            while True:
+                ready, _, _ = select.select([client, upstream], [], [], 30)
+                if not ready:
+                    return
+                for sock in ready:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    (upstream if sock is client else client).sendall(data)
+
+
 def main():
+    http.server.ThreadingHTTPServer.daemon_threads = True
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     ports = [str(server.server_address[1])]
     if len(sys.argv) == 4:
@@ -59,6 +102,10 @@ def main():
         tls_server.socket = context.wrap_socket(tls_server.socket, server_side=True)
         ports.append(str(tls_server.server_address[1]))
         threading.Thread(target=tls_server.serve_forever, daemon=True).start()
+        proxy = socketserver.ThreadingTCPServer(("127.0.0.1", 0), ConnectProxy)
+        proxy.daemon_threads = True
+        ports.append(str(proxy.server_address[1]))
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
     with open(sys.argv[1], "w") as f:
         f.write(" ".join(ports) + "\n")
     server.serve_forever()

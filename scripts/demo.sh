@@ -1,7 +1,7 @@
 #!/bin/sh
 # Quick start, first command: installs what is missing, builds, starts a
-# local HTTP and HTTPS server on free loopback ports (with a throwaway CA and
-# certificate made by certtool), and runs the demo against it.
+# local HTTP and HTTPS server and a CONNECT proxy on free loopback ports (with
+# a throwaway CA and certificate made by certtool), and runs the demo.
 set -eu
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-_build}
@@ -43,8 +43,8 @@ server=$!
 i=0
 while [ ! -s "$work/ports" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -s "$work/ports" ] || { echo "demo server did not start" >&2; exit 1; }
-read -r http_port https_port < "$work/ports"
+read -r http_port https_port proxy_port < "$work/ports"
 
-HTTPLIB_PLUGIN_PATH="$PWD/$build/plugins/tcp:$PWD/$build/plugins/tls:$PWD/$build/plugins/bytes" \
+HTTPLIB_PLUGIN_PATH="$PWD/$build/plugins/tcp:$PWD/$build/plugins/tls:$PWD/$build/plugins/tunnel:$PWD/$build/plugins/bytes" \
   timeout 60 "$build/examples/httplib-demo" "127.0.0.1:$http_port" \
-  "localhost:$https_port" "$work/ca.pem"
+  "localhost:$https_port" "$work/ca.pem" "127.0.0.1:$proxy_port"

@@ -176,6 +176,27 @@ HTTPLIB_AVAILABLE_IN_ALL
 HttplibConnectionState httplib_connection_get_state (HttplibConnection *connection);
 
 HTTPLIB_AVAILABLE_IN_ALL
+gboolean        httplib_connection_set_tunnel       (HttplibConnection *connection,
+                                                     const char        *host,
+                                                     guint              port,
+                                                     HttplibHeaders    *headers,
+                                                     GError           **error);
+HTTPLIB_AVAILABLE_IN_ALL
+const char     *httplib_connection_get_tunnel_host  (HttplibConnection *connection);
+HTTPLIB_AVAILABLE_IN_ALL
+guint           httplib_connection_get_tunnel_port  (HttplibConnection *connection);
+HTTPLIB_AVAILABLE_IN_ALL
+guint           httplib_connection_get_proxy_status (HttplibConnection *connection);
+HTTPLIB_AVAILABLE_IN_ALL
+const char     *httplib_connection_get_proxy_reason (HttplibConnection *connection);
+HTTPLIB_AVAILABLE_IN_ALL
+HttplibHeaders *httplib_connection_get_proxy_response_headers (HttplibConnection *connection);
+HTTPLIB_AVAILABLE_IN_ALL
+char           *httplib_tunnel_basic_auth_header    (const char        *user,
+                                                     const char        *password,
+                                                     GError           **error);
+
+HTTPLIB_AVAILABLE_IN_ALL
 HttplibTlsSettings *httplib_connection_get_tls_settings (HttplibConnection *connection);
 HTTPLIB_AVAILABLE_IN_ALL
 HttplibTlsInfo     *httplib_connection_get_tls_info     (HttplibConnection *connection);
