@@ -3,7 +3,7 @@
 # and this machine lacks. Run as root; does nothing when all is there.
 set -eu
 
-packages="meson ninja-build gcc pkg-config libglib2.0-dev libgnutls28-dev check python3 gnutls-bin ca-certificates nginx"
+packages="meson ninja-build gcc pkg-config libglib2.0-dev libgnutls28-dev check python3 gnutls-bin ca-certificates nginx tinyproxy"
 
 missing=""
 for p in $packages; do
@@ -14,8 +14,8 @@ if [ -n "$missing" ]; then
   echo "installing:$missing"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  # nginx is for the tests, which start their own: keep the package from
-  # starting a system-wide one listening on every address.
+  # nginx and tinyproxy are for the tests, which start their own: keep the
+  # packages from starting system-wide ones listening on every address.
   guard=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
