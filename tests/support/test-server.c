@@ -45,6 +45,7 @@ struct _TestServer {
   GCancellable      *cancellable;
   TestServerHandler  handler;
   gpointer           user_data;
+  GDestroyNotify     user_data_free;  /* called once the thread stopped */
   guint16            port;
 
   TestTls           *tls;        /* NULL: plain TCP */
@@ -109,6 +110,14 @@ recv_more (TestConn *conn)
     }
 
   g_byte_array_append (conn->pending, buf, (guint) n);
+  test_conn_record_received (conn, buf, (gsize) n);
+  return TRUE;
+}
+
+void
+test_conn_record_received (TestConn *conn, const guint8 *data, gsize len)
+{
+  TestServer *server = conn->server;
 
   g_mutex_lock (&server->lock);
   {
@@ -116,12 +125,33 @@ recv_more (TestConn *conn)
     gsize *first = &g_array_index (server->first_recv, gsize, conn->index);
 
     if (*first == 0)
-      *first = (gsize) n;
-    g_byte_array_append (all, buf, (guint) n);
+      *first = len;
+    g_byte_array_append (all, data, (guint) len);
   }
   g_mutex_unlock (&server->lock);
+}
 
-  return TRUE;
+GSocket *
+test_conn_get_plain_socket (TestConn *conn)
+{
+  if (conn->session != NULL || conn->failed || conn->closed)
+    return NULL;
+  return conn->socket;
+}
+
+GCancellable *
+test_conn_get_cancellable (TestConn *conn)
+{
+  return conn->server->cancellable;
+}
+
+GBytes *
+test_conn_take_pending (TestConn *conn)
+{
+  GBytes *bytes = g_bytes_new (conn->pending->data, conn->pending->len);
+
+  g_byte_array_set_size (conn->pending, 0);
+  return bytes;
 }
 
 /* Makes sure pending holds at least len bytes. */
@@ -897,6 +927,8 @@ test_server_free (TestServer *server)
     ck_abort_msg ("test server thread did not stop within %d s", STOP_WAIT_S);
 
   g_thread_join (server->thread);
+  if (server->user_data_free != NULL)
+    server->user_data_free (server->user_data);
   g_socket_close (server->listener, NULL);
   g_object_unref (server->listener);
   g_object_unref (server->cancellable);
@@ -910,6 +942,18 @@ test_server_free (TestServer *server)
   g_free (server->own_script);
   g_strfreev (server->own_steps);
   g_free (server);
+}
+
+void
+test_server_set_user_data_free (TestServer *server, GDestroyNotify notify)
+{
+  server->user_data_free = notify;
+}
+
+gpointer
+test_server_get_handler_data (TestServer *server, TestServerHandler handler)
+{
+  return server->handler == handler ? server->user_data : NULL;
 }
 
 guint16
