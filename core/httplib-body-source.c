@@ -159,3 +159,49 @@ httplib_body_source_new_for_string (const char *text,
   bytes = g_bytes_new (text, strlen (text));
   return httplib_body_source_new_for_bytes (bytes, error);
 }
+
+/**
+ * httplib_body_source_new_for_fd:
+ * @fd: a readable file descriptor
+ * @close_when_done: whether the body source closes @fd when it is freed
+ * @error: return location for a #GError
+ *
+ * Creates a body from the `fd` plugin of the default registry, as Python
+ * sends an open file. A regular file is sent from its current offset to
+ * its end, with that length; a pipe or socket until its end, chunked.
+ *
+ * Errors: %HTTPLIB_ERROR_PLUGIN when the `fd` plugin is missing;
+ * %G_IO_ERROR_INVALID_ARGUMENT for a closed or negative @fd; %HTTPLIB_ERROR_UNIMPLEMENTED_FILE_MODE for
+ * one open for writing only; %G_IO_ERROR_IS_DIRECTORY for a directory.
+ * @fd is not closed on error.
+ *
+ * Returns: (transfer full): a body source, or %NULL with @error set
+ */
+HttplibBodySource *
+httplib_body_source_new_for_fd (int       fd,
+                                gboolean  close_when_done,
+                                GError  **error)
+{
+  g_autoptr(GTypeClass) klass = NULL;
+  GType type;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  type = httplib_registry_lookup_body_source (httplib_registry_get_default (), "fd", error);
+  if (type == G_TYPE_INVALID)
+    return NULL;
+
+  /* Whoever registered "fd" must take these two properties. */
+  klass = g_type_class_ref (type);
+  if (g_object_class_find_property (G_OBJECT_CLASS (klass), "fd") == NULL ||
+      g_object_class_find_property (G_OBJECT_CLASS (klass), "close-when-done") == NULL)
+    {
+      g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
+                   "body source 'fd' (%s) has no 'fd' and 'close-when-done' properties",
+                   g_type_name (type));
+      return NULL;
+    }
+  if (g_type_is_a (type, G_TYPE_INITABLE))
+    return g_initable_new (type, NULL, error, "fd", fd, "close-when-done", close_when_done, NULL);
+  return g_object_new (type, "fd", fd, "close-when-done", close_when_done, NULL);
+}

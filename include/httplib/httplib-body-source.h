@@ -54,4 +54,9 @@ HTTPLIB_AVAILABLE_IN_ALL
 HttplibBodySource *httplib_body_source_new_for_string (const char *text,
                                                        GError    **error);
 
+HTTPLIB_AVAILABLE_IN_ALL
+HttplibBodySource *httplib_body_source_new_for_fd     (int         fd,
+                                                       gboolean    close_when_done,
+                                                       GError    **error);
+
 G_END_DECLS
