@@ -47,6 +47,18 @@ good_server (const char * const *steps)
   return server;
 }
 
+/* A TLS server with the valid certificate, running handler. */
+static TestServer *
+good_handler_server (TestServerHandler handler)
+{
+  const TestCerts *certs = test_certs_get ();
+  TestTlsOptions options = options_for (certs->server_cert_file, certs->server_key_file);
+  TestServer *server = test_server_new_tls (handler, NULL, &options);
+
+  ck_assert_ptr_nonnull (server);
+  return server;
+}
+
 static HttplibConnection *
 https_to (TestServer *server, const char *host, HttplibTlsSettings *settings)
 {
@@ -832,9 +844,7 @@ truncated_record_mid_body (TestConn *conn, guint index, gpointer user_data)
 
 START_TEST (test_truncated_record)
 {
-  const TestCerts *certs = test_certs_get ();
-  TestTlsOptions options = options_for (certs->server_cert_file, certs->server_key_file);
-  g_autoptr(TestServer) server = test_server_new_tls (truncated_record_mid_body, NULL, &options);
+  g_autoptr(TestServer) server = good_handler_server (truncated_record_mid_body);
   g_autoptr(HttplibTlsSettings) settings = trusting_settings ();
   g_autoptr(HttplibConnection) conn = https_to (server, "localhost", settings);
   g_autoptr(HttplibResponse) response = test_do_request (conn, "GET", "/", NULL, NULL);
@@ -860,9 +870,7 @@ chunked_cut_without_close_notify (TestConn *conn, guint index, gpointer user_dat
 /* TCP closed without TLS's close_notify in the middle of a chunked body. */
 START_TEST (test_truncated_chunked)
 {
-  const TestCerts *certs = test_certs_get ();
-  TestTlsOptions options = options_for (certs->server_cert_file, certs->server_key_file);
-  g_autoptr(TestServer) server = test_server_new_tls (chunked_cut_without_close_notify, NULL, &options);
+  g_autoptr(TestServer) server = good_handler_server (chunked_cut_without_close_notify);
   g_autoptr(HttplibTlsSettings) settings = trusting_settings ();
   g_autoptr(HttplibConnection) conn = https_to (server, "localhost", settings);
   g_autoptr(HttplibResponse) response = test_do_request (conn, "GET", "/", NULL, NULL);
@@ -885,9 +893,7 @@ until_close_then_close_notify (TestConn *conn, guint index, gpointer user_data)
 
 START_TEST (test_body_until_close)
 {
-  const TestCerts *certs = test_certs_get ();
-  TestTlsOptions options = options_for (certs->server_cert_file, certs->server_key_file);
-  g_autoptr(TestServer) server = test_server_new_tls (until_close_then_close_notify, NULL, &options);
+  g_autoptr(TestServer) server = good_handler_server (until_close_then_close_notify);
   g_autoptr(HttplibTlsSettings) settings = trusting_settings ();
   g_autoptr(HttplibConnection) conn = https_to (server, "localhost", settings);
   g_autoptr(HttplibResponse) response = test_do_request (conn, "GET", "/", NULL, NULL);
