@@ -18,12 +18,8 @@
  * ```
  */
 #include "httplib-connection-private.h"
-#include "httplib-chain-private.h"
-#include "httplib-chunked-output-stream-private.h"
-#include "httplib-debug-private.h"
 #include "httplib-enum-types.h"
 #include "httplib-error.h"
-#include "httplib-registry.h"
 #include "httplib-request-writer-private.h"
 #include "httplib-response-private.h"
 

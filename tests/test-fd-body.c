@@ -16,8 +16,6 @@
 #define OK_EMPTY "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
 #define BIG_SIZE (64 * 1024 * 1024)
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestServer, test_server_free)
-
 /* --- helpers --- */
 
 /* A temporary file holding data, open read-only; the name is removed. */
@@ -388,12 +386,6 @@ START_TEST (test_server_closes_mid_upload)
 }
 END_TEST
 
-static void
-certs_setup (void)
-{
-  test_certs_get ();
-}
-
 static Suite *
 fd_body_suite (void)
 {
@@ -401,7 +393,7 @@ fd_body_suite (void)
   TCase *tc;
 
   tc = tcase_create ("files");
-  tcase_add_unchecked_fixture (tc, certs_setup, NULL);
+  tcase_add_unchecked_fixture (tc, test_certs_setup, NULL);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_file_from_start);
   tcase_add_test (tc, test_file_from_offset);
@@ -413,7 +405,7 @@ fd_body_suite (void)
   suite_add_tcase (suite, tc);
 
   tc = tcase_create ("failures");
-  tcase_add_unchecked_fixture (tc, certs_setup, NULL);
+  tcase_add_unchecked_fixture (tc, test_certs_setup, NULL);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_bad_descriptors);
   tcase_add_test (tc, test_close_when_done);

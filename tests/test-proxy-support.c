@@ -1067,14 +1067,6 @@ START_TEST (test_tinyproxy_start_stop)
 }
 END_TEST
 
-/* Made in the runner process, shared by the forked tests and removed at its
- * exit even when a test fails. */
-static void
-certs_setup (void)
-{
-  test_certs_get ();
-}
-
 static Suite *
 proxy_support_suite (void)
 {
@@ -1100,7 +1092,7 @@ proxy_support_suite (void)
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("tls");
-  tcase_add_unchecked_fixture (tc, certs_setup, NULL);
+  tcase_add_unchecked_fixture (tc, test_certs_setup, NULL);
   tcase_add_test (tc, test_tls_through_proxy);
   suite_add_tcase (s, tc);
 

@@ -149,19 +149,13 @@ START_TEST (test_expired_refused)
 }
 END_TEST
 
-static void
-certs_setup (void)
-{
-  test_certs_get ();
-}
-
 static Suite *
 nginx_suite (void)
 {
   Suite *suite = suite_create ("tls-nginx");
   TCase *tc = tcase_create ("nginx");
 
-  tcase_add_unchecked_fixture (tc, certs_setup, NULL);
+  tcase_add_unchecked_fixture (tc, test_certs_setup, NULL);
   tcase_add_test (tc, test_keep_alive);
   tcase_add_test (tc, test_head_and_missing);
   tcase_add_test (tc, test_big_download);

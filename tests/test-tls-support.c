@@ -696,14 +696,6 @@ START_TEST (test_server_free_during_handshake)
 }
 END_TEST
 
-/* Made in the runner process, shared by the forked tests and removed at its
- * exit even when a test fails. */
-static void
-certs_setup (void)
-{
-  test_certs_get ();
-}
-
 static Suite *
 tls_support_suite (void)
 {
@@ -711,14 +703,14 @@ tls_support_suite (void)
   TCase *tc;
 
   tc = tcase_create ("certs");
-  tcase_add_unchecked_fixture (tc, certs_setup, NULL);
+  tcase_add_unchecked_fixture (tc, test_certs_setup, NULL);
   tcase_add_test (tc, test_certs_files);
   tcase_add_test (tc, test_certs_ca_dir_openssl);
   tcase_add_loop_test (tc, test_certs_verify, 0, G_N_ELEMENTS (verify_rows));
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("server");
-  tcase_add_unchecked_fixture (tc, certs_setup, NULL);
+  tcase_add_unchecked_fixture (tc, test_certs_setup, NULL);
   tcase_add_loop_test (tc, test_server_round_trip, 0, G_N_ELEMENTS (versions));
   tcase_add_loop_test (tc, test_server_resumption, 0, G_N_ELEMENTS (versions));
   tcase_add_loop_test (tc, test_server_client_cert, 0, G_N_ELEMENTS (client_certs));

@@ -12,8 +12,6 @@
 
 #define OK_HELLO "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestServer, test_server_free)
-
 /* --- helpers --- */
 
 static HttplibTlsSettings *
@@ -72,31 +70,6 @@ https_to (TestServer *server, const char *host, HttplibTlsSettings *settings)
   /* Bounds every wait of the client: a failing test must not hang. */
   httplib_connection_set_timeout (conn, 10, NULL);
   return conn;
-}
-
-/* Sends a GET and returns the error of the request or of the response. */
-static GError *
-get_error (HttplibConnection *conn)
-{
-  GError *error = NULL;
-  g_autoptr(HttplibResponse) response = NULL;
-
-  if (!httplib_connection_request_string (conn, "GET", "/", NULL, NULL, NULL, &error))
-    return error;
-  response = httplib_connection_get_response (conn, NULL, &error);
-  if (response != NULL)
-    {
-      g_autoptr(GBytes) body = httplib_response_read (response, -1, NULL, &error);
-    }
-  return error;
-}
-
-static void
-assert_message_has (const GError *error, const char *needle)
-{
-  ck_assert_ptr_nonnull (error);
-  ck_assert_msg (strstr (error->message, needle) != NULL,
-                 "expected “%s” in the message, got “%s”", needle, error->message);
 }
 
 /* --- requests over TLS --- */
@@ -345,9 +318,9 @@ START_TEST (test_ip_only_certificate)
 
   test_assert_body (response, "hello");
   httplib_connection_close (by_address);
-  error = get_error (by_name);
+  error = test_get_error (by_name);
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CERTIFICATE);
-  assert_message_has (error, "certificate for 127.0.0.1, ::1 is not valid for host localhost");
+  test_assert_message_has (error, "certificate for 127.0.0.1, ::1 is not valid for host localhost");
 }
 END_TEST
 
@@ -569,9 +542,9 @@ START_TEST (test_settings_loaded_once)
 
   httplib_tls_settings_set_priority (settings, "NORMAL");
   conn3 = https_to (third, "localhost", settings);
-  error = get_error (conn3);
+  error = test_get_error (conn3);
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_TLS);
-  assert_message_has (error, ca);
+  test_assert_message_has (error, ca);
 }
 END_TEST
 
@@ -596,10 +569,10 @@ START_TEST (test_default_settings_verify)
   const char *steps[] = { OK_HELLO, NULL };
   g_autoptr(TestServer) server = good_server (steps);
   g_autoptr(HttplibConnection) conn = https_to (server, "localhost", NULL);
-  g_autoptr(GError) error = get_error (conn);
+  g_autoptr(GError) error = test_get_error (conn);
 
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CERTIFICATE);
-  assert_message_has (error, "was issued by an untrusted authority (CN=libhttplib test CA)");
+  test_assert_message_has (error, "was issued by an untrusted authority (CN=libhttplib test CA)");
   ck_assert_uint_eq (test_server_get_n_requests (server), 0);
 }
 END_TEST
@@ -686,9 +659,9 @@ START_TEST (test_bad_certificate)
 
   ck_assert_ptr_nonnull (server);
   conn = https_to (server, row->host, settings);
-  error = get_error (conn);
+  error = test_get_error (conn);
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CERTIFICATE);
-  assert_message_has (error, row->message);
+  test_assert_message_has (error, row->message);
 
   /* Nothing was sent over the refused connection, and it is closed. */
   ck_assert (test_server_wait_handled (server, 1));
@@ -759,12 +732,12 @@ START_TEST (test_client_certificate_missing)
   g_autoptr(TestServer) server = client_cert_server (steps, TEST_TLS_CLIENT_CERT_REQUIRE);
   g_autoptr(HttplibTlsSettings) settings = trusting_settings ();
   g_autoptr(HttplibConnection) conn = https_to (server, "localhost", settings);
-  g_autoptr(GError) error = get_error (conn);
+  g_autoptr(GError) error = test_get_error (conn);
 
   /* TLS 1.3 finishes the client's handshake first: the refusal comes as an
    * alert on the first read. */
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_TLS);
-  assert_message_has (error, "alert");
+  test_assert_message_has (error, "alert");
   ck_assert_uint_eq (test_server_get_n_requests (server), 0);
 }
 END_TEST
@@ -811,10 +784,10 @@ START_TEST (test_close_during_handshake)
   g_autoptr(TestServer) server = raw_server (close_during_handshake);
   g_autoptr(HttplibTlsSettings) settings = trusting_settings ();
   g_autoptr(HttplibConnection) conn = https_to (server, "localhost", settings);
-  g_autoptr(GError) error = get_error (conn);
+  g_autoptr(GError) error = test_get_error (conn);
 
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_TLS);
-  assert_message_has (error, "the server closed the connection");
+  test_assert_message_has (error, "the server closed the connection");
   ck_assert_int_eq (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_DISCONNECTED);
 }
 END_TEST
@@ -824,10 +797,10 @@ START_TEST (test_plain_http_on_tls_port)
   g_autoptr(TestServer) server = raw_server (plain_http_on_tls_port);
   g_autoptr(HttplibTlsSettings) settings = trusting_settings ();
   g_autoptr(HttplibConnection) conn = https_to (server, "localhost", settings);
-  g_autoptr(GError) error = get_error (conn);
+  g_autoptr(GError) error = test_get_error (conn);
 
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_TLS);
-  assert_message_has (error, "plain HTTP");
+  test_assert_message_has (error, "plain HTTP");
 }
 END_TEST
 
@@ -854,7 +827,7 @@ START_TEST (test_truncated_record)
   /* Python's IncompleteRead, never a silently short body. */
   ck_assert_ptr_null (body);
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INCOMPLETE_READ);
-  assert_message_has (error, "10 bytes read, 90 more expected");
+  test_assert_message_has (error, "10 bytes read, 90 more expected");
 }
 END_TEST
 
@@ -1020,9 +993,9 @@ START_TEST (test_bad_settings)
 
   row->apply (settings);
   conn = https_to (server, "localhost", settings);
-  error = get_error (conn);
+  error = test_get_error (conn);
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_TLS);
-  assert_message_has (error, row->message);
+  test_assert_message_has (error, row->message);
   ck_assert_uint_eq (test_server_get_n_requests (server), 0);
 }
 END_TEST
@@ -1037,18 +1010,10 @@ START_TEST (test_tls_without_transport_below)
   httplib_connection_set_transport (conn, "tls");
   ck_assert (!httplib_connection_connect (conn, NULL, &error));
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN);
-  assert_message_has (error, "needs a transport below it");
+  test_assert_message_has (error, "needs a transport below it");
   g_error_free (error);
 }
 END_TEST
-
-/* Made in the runner process, shared by the forked tests and removed at
- * its exit even when a test fails. */
-static void
-certs_setup (void)
-{
-  test_certs_get ();
-}
 
 static Suite *
 tls_suite (void)
@@ -1057,7 +1022,7 @@ tls_suite (void)
   TCase *tc;
 
   tc = tcase_create ("requests");
-  tcase_add_unchecked_fixture (tc, certs_setup, NULL);
+  tcase_add_unchecked_fixture (tc, test_certs_setup, NULL);
   tcase_add_test (tc, test_get);
   tcase_add_test (tc, test_tls_info);
   tcase_add_test (tc, test_methods);
@@ -1073,14 +1038,14 @@ tls_suite (void)
   suite_add_tcase (suite, tc);
 
   tc = tcase_create ("resumption");
-  tcase_add_unchecked_fixture (tc, certs_setup, NULL);
+  tcase_add_unchecked_fixture (tc, test_certs_setup, NULL);
   tcase_add_test (tc, test_resumption_tls13);
   tcase_add_test (tc, test_resumption_tls12);
   tcase_add_test (tc, test_resumption_off);
   suite_add_tcase (suite, tc);
 
   tc = tcase_create ("settings");
-  tcase_add_unchecked_fixture (tc, certs_setup, NULL);
+  tcase_add_unchecked_fixture (tc, test_certs_setup, NULL);
   tcase_add_test (tc, test_settings_defaults);
   tcase_add_test (tc, test_settings_notify);
   tcase_add_test (tc, test_settings_loaded_once);
@@ -1093,7 +1058,7 @@ tls_suite (void)
   suite_add_tcase (suite, tc);
 
   tc = tcase_create ("verification");
-  tcase_add_unchecked_fixture (tc, certs_setup, NULL);
+  tcase_add_unchecked_fixture (tc, test_certs_setup, NULL);
   tcase_add_loop_test (tc, test_bad_certificate, 0, G_N_ELEMENTS (bad_certificates));
   tcase_add_test (tc, test_client_certificate);
   tcase_add_test (tc, test_client_certificate_requested);
@@ -1101,7 +1066,7 @@ tls_suite (void)
   suite_add_tcase (suite, tc);
 
   tc = tcase_create ("failures");
-  tcase_add_unchecked_fixture (tc, certs_setup, NULL);
+  tcase_add_unchecked_fixture (tc, test_certs_setup, NULL);
   tcase_add_test (tc, test_close_during_handshake);
   tcase_add_test (tc, test_plain_http_on_tls_port);
   tcase_add_test (tc, test_truncated_record);

@@ -11,8 +11,6 @@
 
 #define OK_HELLO "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestServer, test_server_free)
-
 static TestTinyproxy *
 start_or_skip (void)
 {
@@ -119,19 +117,13 @@ START_TEST (test_filtered_host)
 }
 END_TEST
 
-static void
-certs_setup (void)
-{
-  test_certs_get ();
-}
-
 static Suite *
 tinyproxy_suite (void)
 {
   Suite *suite = suite_create ("tunnel-tinyproxy");
   TCase *tc = tcase_create ("tinyproxy");
 
-  tcase_add_unchecked_fixture (tc, certs_setup, NULL);
+  tcase_add_unchecked_fixture (tc, test_certs_setup, NULL);
   tcase_add_test (tc, test_http_through_tinyproxy);
   tcase_add_test (tc, test_https_through_tinyproxy);
   tcase_add_test (tc, test_filtered_host);

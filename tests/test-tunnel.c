@@ -11,8 +11,6 @@
 
 #define OK_HELLO "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestServer, test_server_free)
-
 /* --- helpers --- */
 
 static TestServer *
@@ -55,30 +53,6 @@ through (TestServer *proxy, gboolean https, const char *host, guint port, Httpli
   ck_assert (httplib_connection_set_tunnel (conn, host, port, headers, &error));
   httplib_assert_no_error (error);
   return conn;
-}
-
-static GError *
-get_error (HttplibConnection *conn)
-{
-  GError *error = NULL;
-  g_autoptr(HttplibResponse) response = NULL;
-
-  if (!httplib_connection_request_string (conn, "GET", "/", NULL, NULL, NULL, &error))
-    return error;
-  response = httplib_connection_get_response (conn, NULL, &error);
-  if (response != NULL)
-    {
-      g_autoptr(GBytes) body = httplib_response_read (response, -1, NULL, &error);
-    }
-  return error;
-}
-
-static void
-assert_message_has (const GError *error, const char *needle)
-{
-  ck_assert_ptr_nonnull (error);
-  ck_assert_msg (strstr (error->message, needle) != NULL,
-                 "expected “%s” in the message, got “%s”", needle, error->message);
 }
 
 /* --- tunnels that work --- */
@@ -177,9 +151,9 @@ START_TEST (test_https_wrong_origin_name)
   options.key_file = certs->wrong_host_key_file;
   origin = test_server_new_script_tls (steps, 0, &options);
   conn = through (proxy, TRUE, "127.0.0.1", test_server_get_port (origin), NULL);
-  error = get_error (conn);
+  error = test_get_error (conn);
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CERTIFICATE);
-  assert_message_has (error, "certificate for wrong.example is not valid for host 127.0.0.1");
+  test_assert_message_has (error, "certificate for wrong.example is not valid for host 127.0.0.1");
 }
 END_TEST
 
@@ -236,9 +210,9 @@ START_TEST (test_answer_407)
 
   proxy = test_proxy_new (&require, 1, auth);
   conn = through (proxy, FALSE, "127.0.0.1", test_server_get_port (origin), NULL);
-  error = get_error (conn);
+  error = test_get_error (conn);
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_TUNNEL_FAILED);
-  assert_message_has (error, "407 Proxy Authentication Required");
+  test_assert_message_has (error, "407 Proxy Authentication Required");
   ck_assert_uint_eq (httplib_connection_get_proxy_status (conn), 407);
   proxy_headers = httplib_connection_get_proxy_response_headers (conn);
   ck_assert_ptr_nonnull (proxy_headers);
@@ -535,10 +509,10 @@ START_TEST (test_bad_proxy)
   proxy = scripted_proxy (steps, 2);
   conn = through (proxy, FALSE, "127.0.0.1", test_server_get_port (origin), NULL);
 
-  error = get_error (conn);
+  error = test_get_error (conn);
   ck_assert_msg (error != NULL, "%s: no error", row->what);
   httplib_assert_error (error, row->domain (), row->code);
-  assert_message_has (error, row->message);
+  test_assert_message_has (error, row->message);
   ck_assert_int_ne (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_IDLE);
   ck_assert_uint_eq (test_server_get_n_requests (origin), 0);
 
@@ -561,7 +535,7 @@ START_TEST (test_proxy_refuses_connection)
   proxy = g_strdup_printf ("127.0.0.1:%u", port);
   conn = httplib_connection_new (proxy, 0, NULL);
   ck_assert (httplib_connection_set_tunnel (conn, "127.0.0.1", 80, NULL, NULL));
-  error = get_error (conn);
+  error = test_get_error (conn);
   httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
   ck_assert_uint_eq (httplib_connection_get_proxy_status (conn), 0);
   ck_assert_ptr_null (httplib_connection_get_proxy_response_headers (conn));
@@ -579,15 +553,15 @@ START_TEST (test_origin_unreachable)
 
   g_clear_pointer (&gone, test_server_free);
   conn = through (proxy, FALSE, "127.0.0.1", port, NULL);
-  error = get_error (conn);
+  error = test_get_error (conn);
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_TUNNEL_FAILED);
-  assert_message_has (error, "502 Bad Gateway");
+  test_assert_message_has (error, "502 Bad Gateway");
   ck_assert_uint_eq (httplib_connection_get_proxy_status (conn), 502);
 }
 END_TEST
 
 static void
-certs_setup (void)
+tunnel_setup (void)
 {
   test_certs_get ();
   make_big_replies ();
@@ -600,7 +574,7 @@ tunnel_suite (void)
   TCase *tc;
 
   tc = tcase_create ("tunnels");
-  tcase_add_unchecked_fixture (tc, certs_setup, free_big_replies);
+  tcase_add_unchecked_fixture (tc, tunnel_setup, free_big_replies);
   tcase_add_test (tc, test_http_keep_alive);
   tcase_add_test (tc, test_https_through_tunnel);
   tcase_add_test (tc, test_https_wrong_origin_name);
@@ -618,7 +592,7 @@ tunnel_suite (void)
   suite_add_tcase (suite, tc);
 
   tc = tcase_create ("failures");
-  tcase_add_unchecked_fixture (tc, certs_setup, free_big_replies);
+  tcase_add_unchecked_fixture (tc, tunnel_setup, free_big_replies);
   tcase_add_loop_test (tc, test_bad_proxy, 0, G_N_ELEMENTS (bad_proxies));
   tcase_add_test (tc, test_proxy_refuses_connection);
   tcase_add_test (tc, test_origin_unreachable);

@@ -694,12 +694,6 @@ httplib_tls_stream_new (GIOStream             *base,
   return self;
 }
 
-gnutls_session_t
-httplib_tls_stream_get_session (HttplibTlsStream *self)
-{
-  return self->session;
-}
-
 GIOStream *
 httplib_tls_stream_get_base (HttplibTlsStream *self)
 {

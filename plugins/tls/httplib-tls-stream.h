@@ -20,7 +20,6 @@ HttplibTlsStream *httplib_tls_stream_new              (GIOStream             *ba
                                                        HttplibTlsSessionFunc  session_func,
                                                        gpointer               user_data,
                                                        GDestroyNotify         destroy);
-gnutls_session_t  httplib_tls_stream_get_session      (HttplibTlsStream      *stream);
 GIOStream        *httplib_tls_stream_get_base         (HttplibTlsStream      *stream);
 
 /* Runs the handshake. A failed certificate check is

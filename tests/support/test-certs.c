@@ -314,3 +314,9 @@ test_certs_get (void)
 
   return g_once (&once, generate, NULL);
 }
+
+void
+test_certs_setup (void)
+{
+  test_certs_get ();
+}

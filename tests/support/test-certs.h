@@ -53,4 +53,8 @@ typedef struct {
  * cleans up whatever happens to the tests. */
 const TestCerts *test_certs_get (void);
 
+/* For tcase_add_unchecked_fixture(): makes the set in the runner process,
+ * so the forked tests share it and it is removed even when one fails. */
+void             test_certs_setup (void);
+
 G_END_DECLS

@@ -2,6 +2,8 @@
 #include "test-client.h"
 #include "test-utils.h"
 
+#include <string.h>
+
 HttplibConnection *
 test_connect_to (TestServer *server)
 {
@@ -52,3 +54,27 @@ test_assert_body (HttplibResponse *resp, const char *expected)
   g_bytes_unref (body);
 }
 
+
+GError *
+test_get_error (HttplibConnection *conn)
+{
+  GError *error = NULL;
+  g_autoptr(HttplibResponse) response = NULL;
+
+  if (!httplib_connection_request_string (conn, "GET", "/", NULL, NULL, NULL, &error))
+    return error;
+  response = httplib_connection_get_response (conn, NULL, &error);
+  if (response != NULL)
+    {
+      g_autoptr(GBytes) body = httplib_response_read (response, -1, NULL, &error);
+    }
+  return error;
+}
+
+void
+test_assert_message_has (const GError *error, const char *needle)
+{
+  ck_assert_ptr_nonnull (error);
+  ck_assert_msg (strstr (error->message, needle) != NULL,
+                 "expected “%s” in the message, got “%s”", needle, error->message);
+}

@@ -17,4 +17,10 @@ GBytes            *test_read_all    (HttplibResponse *resp);
 /* Reads the whole body and compares it with expected. */
 void               test_assert_body (HttplibResponse *resp, const char *expected);
 
+/* Sends a GET, reads any response to its end, and returns the first
+ * error on the way (NULL when there was none). */
+GError            *test_get_error   (HttplibConnection *conn);
+/* Asserts that error is set and its message holds needle. */
+void               test_assert_message_has (const GError *error, const char *needle);
+
 G_END_DECLS

@@ -243,4 +243,6 @@ gulong      test_signal_connect        (gpointer          instance,
 /* An int, uint, enum, flags, boolean or char GValue as a gint64. */
 gint64      test_value_get_int         (const GValue     *value);
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestServer, test_server_free)
+
 G_END_DECLS
