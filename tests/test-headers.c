@@ -1,6 +1,7 @@
 /* test-headers.c: HttplibHeaders, the ordered case-insensitive multi-map */
 #include "httplib-headers.h"
 #include "httplib-headers-private.h"
+#include "test-headers-dump.h"
 #include "test-utils.h"
 
 #include <string.h>
@@ -9,50 +10,9 @@ Suite *headers_suite (void);
 
 /* --- helpers --- */
 
-static guint n_criticals;
-
-static void
-count_critical (const char    *domain,
-                GLogLevelFlags level,
-                const char    *message,
-                gpointer       user_data)
-{
-  n_criticals++;
-}
-
-/* Runs stmt with criticals counted instead of fatal (G_DEBUG=fatal-criticals
- * is set by meson), and asserts it logged exactly one. */
-#define assert_one_critical(stmt)                                               \
-  G_STMT_START {                                                                \
-    GLogLevelFlags old_fatal__ = g_log_set_always_fatal (G_LOG_FATAL_MASK);     \
-    GLogFunc old_handler__ = g_log_set_default_handler (count_critical, NULL);  \
-    guint before__ = n_criticals;                                               \
-    stmt;                                                                       \
-    g_log_set_default_handler (old_handler__, NULL);                            \
-    g_log_set_always_fatal (old_fatal__);                                       \
-    ck_assert_msg (n_criticals == before__ + 1,                                 \
-                   "expected 1 critical from %s, got %u", #stmt,                \
-                   n_criticals - before__);                                     \
-  } G_STMT_END
-
-/* "name: value\n" for each field in order, so contents compare as a string. */
-static char *
-dump (HttplibHeaders *headers)
-{
-  GString *out = g_string_new (NULL);
-  HttplibHeadersIter iter;
-  const char *name, *value;
-
-  httplib_headers_iter_init (&iter, headers);
-  while (httplib_headers_iter_next (&iter, &name, &value))
-    g_string_append_printf (out, "%s: %s\n", name, value);
-
-  return g_string_free (out, FALSE);
-}
-
 #define assert_dump(headers, expected)                                          \
   G_STMT_START {                                                                \
-    g_autofree char *actual__ = dump (headers);                                 \
+    g_autofree char *actual__ = test_headers_dump (headers);                                 \
     ck_assert_msg (strcmp (actual__, (expected)) == 0,                          \
                    "expected fields:\n%s\ngot:\n%s", (expected), actual__);     \
   } G_STMT_END

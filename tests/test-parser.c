@@ -2,6 +2,7 @@
 #include "httplib-parser-private.h"
 #include "httplib-headers-private.h"
 #include "httplib-error.h"
+#include "test-headers-dump.h"
 #include "test-utils.h"
 
 #include <string.h>
@@ -48,47 +49,6 @@ code_of (const GError *error)
   ck_assert_msg (code_of (error) == (expected), "%s: expected %s, got %s%s%s",   \
                  (desc), code_name (expected), code_name (code_of (error)),      \
                  (error) ? ": " : "", (error) ? (error)->message : "")
-
-static guint n_criticals;
-
-static void
-count_critical (const char    *domain,
-                GLogLevelFlags level,
-                const char    *message,
-                gpointer       user_data)
-{
-  n_criticals++;
-}
-
-/* Runs stmt with criticals counted instead of fatal (meson sets
- * G_DEBUG=fatal-criticals), and asserts it logged exactly one. */
-#define assert_one_critical(stmt)                                               \
-  G_STMT_START {                                                                \
-    GLogLevelFlags old_fatal__ = g_log_set_always_fatal (G_LOG_FATAL_MASK);     \
-    GLogFunc old_handler__ = g_log_set_default_handler (count_critical, NULL);  \
-    guint before__ = n_criticals;                                               \
-    stmt;                                                                       \
-    g_log_set_default_handler (old_handler__, NULL);                            \
-    g_log_set_always_fatal (old_fatal__);                                       \
-    ck_assert_msg (n_criticals == before__ + 1,                                 \
-                   "expected 1 critical from %s, got %u", #stmt,                \
-                   n_criticals - before__);                                     \
-  } G_STMT_END
-
-/* "name: value\n" for each field in order, so fields compare as a string. */
-static char *
-dump (HttplibHeaders *headers)
-{
-  GString *out = g_string_new (NULL);
-  HttplibHeadersIter iter;
-  const char *name, *value;
-
-  httplib_headers_iter_init (&iter, headers);
-  while (httplib_headers_iter_next (&iter, &name, &value))
-    g_string_append_printf (out, "%s: %s\n", name, value);
-
-  return g_string_free (out, FALSE);
-}
 
 /* Plays the caller: input arrives as a first piece of `first` bytes, then
  * pieces of `step` (0: all the rest); consumed bytes are dropped from the
@@ -150,7 +110,7 @@ head_outcome (const char *input,
     outcome = g_strdup_printf ("need more after %" G_GSIZE_FORMAT " bytes", consumed);
   else
     {
-      g_autofree char *fields = dump (parser.headers);
+      g_autofree char *fields = test_headers_dump (parser.headers);
 
       outcome = g_strdup_printf ("done after %" G_GSIZE_FORMAT " bytes: version %u "
                                  "status %u reason '%s' http09 %d\n%s",
@@ -374,7 +334,7 @@ START_TEST (test_fields)
   assert_code (row->desc, error, row->code);
   if (row->code == NO_ERROR)
     {
-      g_autofree char *fields = dump (parser.headers);
+      g_autofree char *fields = test_headers_dump (parser.headers);
 
       ck_assert_msg (result == HTTPLIB_PARSE_DONE, "%s: expected DONE, got %d", row->desc, result);
       ck_assert_msg (strcmp (fields, row->fields) == 0, "%s: expected fields\n%s\ngot\n%s",
@@ -506,7 +466,7 @@ START_TEST (test_finish)
                  row->desc, row->code == NO_ERROR, ok);
   if (ok)
     {
-      g_autofree char *fields = dump (parser.headers);
+      g_autofree char *fields = test_headers_dump (parser.headers);
 
       ck_assert_int_eq (parser.stage, HTTPLIB_HEAD_DONE);
       ck_assert_msg (parser.http09 == (row->status == 0), "%s: expected http09 %d",
@@ -1038,7 +998,7 @@ out:
   out->left = buf->len + (len - given);
   out->stage = decoder.stage;
   if (decoder.trailers != NULL)
-    out->trailers = dump (decoder.trailers);
+    out->trailers = test_headers_dump (decoder.trailers);
   httplib_chunk_decoder_clear (&decoder);
 }
 

@@ -17,3 +17,14 @@ httplib_test_run (Suite *suite)
 
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+guint test_n_criticals;
+
+void
+test_count_critical (const char     *domain,
+                     GLogLevelFlags  level,
+                     const char     *message,
+                     gpointer        user_data)
+{
+  test_n_criticals++;
+}

@@ -33,4 +33,24 @@ int httplib_test_run (Suite *suite);
                    e__ ? e__->code : 0, e__ ? e__->message : "");               \
   } while (0)
 
+/* How many criticals test_count_critical() has seen. */
+extern guint test_n_criticals;
+void test_count_critical (const char *domain, GLogLevelFlags level, const char *message,
+                          gpointer user_data);
+
+/* Runs stmt with criticals counted instead of fatal (meson sets
+ * G_DEBUG=fatal-criticals), and asserts it logged exactly one. */
+#define assert_one_critical(stmt)                                                   \
+  G_STMT_START {                                                                    \
+    GLogLevelFlags old_fatal__ = g_log_set_always_fatal (G_LOG_FATAL_MASK);         \
+    GLogFunc old_handler__ = g_log_set_default_handler (test_count_critical, NULL); \
+    guint before__ = test_n_criticals;                                              \
+    stmt;                                                                           \
+    g_log_set_default_handler (old_handler__, NULL);                                \
+    g_log_set_always_fatal (old_fatal__);                                           \
+    ck_assert_msg (test_n_criticals == before__ + 1,                                \
+                   "expected 1 critical from %s, got %u", #stmt,                    \
+                   test_n_criticals - before__);                                    \
+  } G_STMT_END
+
 G_END_DECLS
