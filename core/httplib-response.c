@@ -69,6 +69,7 @@ static GParamSpec *properties[N_PROPS];
 
 enum {
   SIGNAL_STATE_CHANGED,
+  SIGNAL_PROGRESS,
   N_SIGNALS
 };
 
@@ -261,6 +262,20 @@ httplib_response_class_init (HttplibResponseClass *klass)
     g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                   HTTPLIB_TYPE_RESPONSE_STATE, HTTPLIB_TYPE_RESPONSE_STATE);
+
+  /**
+   * HttplibResponse::progress:
+   * @response: the response
+   * @received: body bytes read so far
+   * @total: the body's length from `Content-Length`, or -1 when unknown
+   *
+   * Emitted after every read that got body bytes, for progress bars.
+   * Costs one check per read when nothing is connected.
+   */
+  signals[SIGNAL_PROGRESS] =
+    g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_UINT64, G_TYPE_INT64);
 }
 
 static void
@@ -625,6 +640,9 @@ read_body (HttplibResponse *self,
       return -1;
     }
   self->body_read += n;
+  if (n > 0 && g_signal_has_handler_pending (self, signals[SIGNAL_PROGRESS], 0, FALSE))
+    g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, self->body_read,
+                   self->mode == HTTPLIB_BODY_LENGTH ? self->length : (gint64) -1);
   if (n == 0 || (self->mode == HTTPLIB_BODY_LENGTH && self->remaining == 0))
     finish_body (self);
   return n;

@@ -481,6 +481,52 @@ START_TEST (test_read_pieces)
 }
 END_TEST
 
+/* Records every progress emission as "received/total". */
+static void
+on_progress (HttplibResponse *resp, guint64 received, gint64 total, gpointer user_data)
+{
+  GString *log = user_data;
+
+  g_string_append_printf (log, "%s%" G_GUINT64_FORMAT "/%" G_GINT64_FORMAT,
+                          log->len ? " " : "", received, total);
+}
+
+START_TEST (test_progress_signal)
+{
+  static const char * const steps[] = {
+    "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+    NULL
+  };
+  TestServer *server = test_server_new_script (steps, 0);
+  HttplibConnection *conn = test_connect_to (server);
+  HttplibResponse *resp = test_do_request (conn, "GET", "/", NULL, NULL);
+  GString *log = g_string_new (NULL);
+  GBytes *piece;
+
+  /* Known length: the total is Content-Length; no emission for the final 0. */
+  g_signal_connect (resp, "progress", G_CALLBACK (on_progress), log);
+  piece = httplib_response_read (resp, 4, NULL, NULL);
+  g_bytes_unref (piece);
+  test_assert_body (resp, "o world");
+  ck_assert_str_eq (log->str, "4/11 11/11");
+  g_object_unref (resp);
+
+  /* Chunked: the total is unknown (-1), one emission per chunk read. */
+  g_string_truncate (log, 0);
+  resp = test_do_request (conn, "GET", "/", NULL, NULL);
+  g_signal_connect (resp, "progress", G_CALLBACK (on_progress), log);
+  test_assert_body (resp, "hello world");
+  ck_assert_str_eq (log->str, "5/-1 11/-1");
+
+  g_string_free (log, TRUE);
+  g_object_unref (resp);
+  g_object_unref (conn);
+  test_server_free (server);
+}
+END_TEST
+
 START_TEST (test_read_into)
 {
   static const char * const steps[] = {
@@ -1200,6 +1246,7 @@ connection_suite (void)
 
   tc = tcase_create ("response");
   tcase_add_test (tc, test_read_pieces);
+  tcase_add_test (tc, test_progress_signal);
   tcase_add_test (tc, test_read_into);
   tcase_add_test (tc, test_get_header);
   tcase_add_test (tc, test_get_headers_order);
