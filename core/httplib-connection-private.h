@@ -5,9 +5,12 @@
 
 #include "httplib-connection.h"
 #include "httplib-chain-private.h"
+#include "httplib-parser-private.h"
 #include "httplib-read-buffer-private.h"
 
 G_BEGIN_DECLS
+
+#define HTTPLIB_DEFAULT_CONTINUE_TIMEOUT 1.0
 
 struct _HttplibConnection {
   GObject                 parent_instance;
@@ -19,6 +22,7 @@ struct _HttplibConnection {
   guint                   default_port;
   gboolean                strict;
   double                  timeout;
+  double                  continue_timeout;
   char                   *source_address;
   char                   *transport_name;
   HttplibTlsSettings     *tls_settings;   /* non-NULL for HTTPS */
@@ -42,6 +46,7 @@ struct _HttplibConnection {
   char                   *method;
   HttplibResponse        *response;       /* weak: the response whose body is being read */
   gboolean                response_pending; /* end_headers done, get_response not yet called */
+  HttplibHeadParser      *early_head;     /* a final head that came instead of 100 Continue */
 };
 
 /* Stores the state; notifies and emits state-changed when it changed. */

@@ -408,6 +408,146 @@ send_streamed_body (HttplibConnection *self,
 }
 
 /**
+ * httplib_connection_send_body:
+ * @connection: a connection
+ * @body: the body source to stream
+ * @encode_chunked: whether to frame the body as chunks, ending with the
+ *   zero chunk (for a head sent with `Transfer-Encoding: chunked`)
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Streams @body after httplib_connection_end_headers(), as Python's
+ * `send()` does with a file object; a file descriptor body goes out with
+ * `sendfile(2)` on a plain socket. The caller's headers must frame it:
+ * `Content-Length` with the body's length, or chunked coding with
+ * @encode_chunked.
+ *
+ * Errors: as httplib_connection_send(), and those of the body source
+ * (%HTTPLIB_ERROR_PARTIAL_INPUT when a file shrank); after a failure in
+ * the middle of the body the connection is closed.
+ *
+ * Returns: %TRUE when sent
+ */
+gboolean
+httplib_connection_send_body (HttplibConnection *connection,
+                              HttplibBodySource *body,
+                              gboolean           encode_chunked,
+                              GCancellable      *cancellable,
+                              GError           **error)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), FALSE);
+  g_return_val_if_fail (HTTPLIB_IS_BODY_SOURCE (body), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (connection->stream == NULL)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_NOT_CONNECTED,
+                           "the connection is not open");
+      return FALSE;
+    }
+  if (connection->state != HTTPLIB_CONNECTION_STATE_REQUEST_SENT)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE,
+                           "send_body() is for the body between end_headers() and get_response()");
+      return FALSE;
+    }
+  return send_streamed_body (connection, body, encode_chunked, cancellable, error);
+}
+
+static gboolean
+on_reply_readable (GObject  *stream,
+                   gpointer  user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_wait_timed_out (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Waits up to timeout seconds for the server to send something. *ready
+ * stays FALSE when the time ran out, or at once when the stream cannot be
+ * polled (a transport without pollable streams gets the body at once). */
+static gboolean
+wait_for_reply (HttplibConnection *self,
+                double             timeout,
+                gboolean          *ready,
+                GCancellable      *cancellable,
+                GError           **error)
+{
+  GPollableInputStream *pollable;
+  g_autoptr(GMainContext) context = NULL;
+  g_autoptr(GSource) readable = NULL;
+  g_autoptr(GSource) timer = NULL;
+  gboolean readable_fired = FALSE, timer_fired = FALSE;
+
+  *ready = httplib_read_buffer_available (&self->buffer) > 0;
+  if (*ready || timeout <= 0 || !G_IS_POLLABLE_INPUT_STREAM (self->input) ||
+      !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->input)))
+    return TRUE;
+
+  pollable = G_POLLABLE_INPUT_STREAM (self->input);
+  /* A private context: the wait is blocking, like the rest of this call. */
+  context = g_main_context_new ();
+  readable = g_pollable_input_stream_create_source (pollable, cancellable);
+  g_source_set_callback (readable, G_SOURCE_FUNC (on_reply_readable), &readable_fired, NULL);
+  g_source_attach (readable, context);
+  timer = g_timeout_source_new ((guint) MIN (timeout * 1000, G_MAXUINT));
+  g_source_set_callback (timer, on_wait_timed_out, &timer_fired, NULL);
+  g_source_attach (timer, context);
+
+  while (!readable_fired && !timer_fired)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (readable);
+  g_source_destroy (timer);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  *ready = readable_fired;
+  return TRUE;
+}
+
+/* Expect: 100-continue: the head goes alone; the body follows a 100, or
+ * the end of the wait, and is skipped when a final status comes first. */
+static gboolean
+send_after_continue (HttplibConnection *self,
+                     HttplibBodySource *body,
+                     gboolean           chunked,
+                     GCancellable      *cancellable,
+                     GError           **error)
+{
+  gboolean ready;
+
+  if (!send_head (self, NULL, FALSE, cancellable, error))
+    return FALSE;
+  if (!wait_for_reply (self, self->continue_timeout, &ready, cancellable, error))
+    goto failed;
+  if (ready)
+    {
+      if (!httplib_response_await_continue (self, self->strict, self->debug_level,
+                                            &self->early_head, cancellable, error))
+        goto failed;
+      if (self->early_head != NULL)
+        {
+          if (self->debug_level > 0)
+            httplib_debug_printf ("send: <body skipped: the server answered %u before 100 Continue>",
+                                  self->early_head->status);
+          return TRUE;
+        }
+    }
+  return send_streamed_body (self, body, chunked, cancellable, error);
+
+failed:
+  httplib_connection_drop_stream (self);
+  httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_CLOSED);
+  return FALSE;
+}
+
+/**
  * httplib_connection_request:
  * @connection: a connection
  * @method: the method, an RFC 9110 token such as `GET`
@@ -424,6 +564,13 @@ send_streamed_body (HttplibConnection *self,
  * unknown length, unless @headers has `Content-Length` or
  * `Transfer-Encoding`. A body in memory leaves in the same write as the
  * headers.
+ *
+ * With `Expect: 100-continue` in @headers and a non-empty body, the head
+ * goes alone and the body follows the server's interim `100 Continue`, or
+ * [property@Connection:continue-timeout] seconds of silence; when the
+ * server answers with a final status first, the body is not sent, the
+ * call succeeds, and httplib_connection_get_response() returns that
+ * answer, after which the connection closes.
  *
  * Everything is validated before a byte is written. Errors: those of
  * httplib_connection_put_request() and httplib_connection_put_header(),
@@ -496,6 +643,10 @@ httplib_connection_request (HttplibConnection *connection,
       while (httplib_headers_iter_next (&iter, &name, &value))
         httplib_write_header (self->request, name, value);
     }
+
+  if (body != NULL && headers != NULL && httplib_body_source_get_length (body) != 0 &&
+      httplib_headers_value_has_token (headers, "Expect", "100-continue"))
+    return send_after_continue (self, body, chunked, cancellable, error);
 
   in_memory = body ? httplib_body_source_get_bytes (body) : NULL;
   if (!send_head (self, in_memory, chunked, cancellable, error))

@@ -33,6 +33,7 @@ enum {
   PROP_PORT,
   PROP_STRICT,
   PROP_TIMEOUT,
+  PROP_CONTINUE_TIMEOUT,
   PROP_SOURCE_ADDRESS,
   PROP_TRANSPORT,
   PROP_TLS_SETTINGS,
@@ -109,6 +110,7 @@ httplib_connection_drop_stream (HttplibConnection *self)
   g_clear_object (&self->base_stream);
   httplib_read_buffer_reset (&self->buffer);
   self->response_pending = FALSE;
+  g_clear_pointer (&self->early_head, httplib_head_parser_free);
 }
 
 static void
@@ -164,6 +166,9 @@ httplib_connection_set_property (GObject      *object,
     case PROP_TIMEOUT:
       httplib_connection_set_timeout (self, g_value_get_double (value), NULL);
       break;
+    case PROP_CONTINUE_TIMEOUT:
+      httplib_connection_set_continue_timeout (self, g_value_get_double (value), NULL);
+      break;
     case PROP_SOURCE_ADDRESS:
       httplib_connection_set_source_address (self, g_value_get_string (value));
       break;
@@ -202,6 +207,9 @@ httplib_connection_get_property (GObject    *object,
       break;
     case PROP_TIMEOUT:
       g_value_set_double (value, self->timeout);
+      break;
+    case PROP_CONTINUE_TIMEOUT:
+      g_value_set_double (value, self->continue_timeout);
       break;
     case PROP_SOURCE_ADDRESS:
       g_value_set_string (value, self->source_address);
@@ -269,6 +277,17 @@ httplib_connection_class_init (HttplibConnectionClass *klass)
    * counts socket timeouts in whole seconds, so a fraction is rounded up.
    */
   properties[PROP_TIMEOUT] = g_param_spec_double ("timeout", NULL, NULL, 0, G_MAXDOUBLE, 0, rw);
+  /**
+   * HttplibConnection:continue-timeout:
+   *
+   * For a request sent by httplib_connection_request() with
+   * `Expect: 100-continue`: the seconds to wait for the server's interim
+   * `100 Continue` before sending the body anyway (servers that ignore
+   * `Expect` never send one). 0 sends the body at once. 1 by default.
+   */
+  properties[PROP_CONTINUE_TIMEOUT] =
+    g_param_spec_double ("continue-timeout", NULL, NULL, 0, G_MAXUINT,
+                         HTTPLIB_DEFAULT_CONTINUE_TIMEOUT, rw);
   /**
    * HttplibConnection:source-address:
    *
@@ -366,6 +385,7 @@ static void
 httplib_connection_init (HttplibConnection *self)
 {
   self->strict = TRUE;
+  self->continue_timeout = HTTPLIB_DEFAULT_CONTINUE_TIMEOUT;
   self->default_port = HTTPLIB_HTTP_PORT;
   self->transport_name = g_strdup ("tcp");
   self->request = g_string_sized_new (512);
@@ -615,7 +635,7 @@ httplib_connection_get_response (HttplibConnection *connection,
   self->response = response;
   httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_RESPONSE_ACTIVE);
 
-  if (!httplib_response_begin (response, cancellable, error))
+  if (!httplib_response_begin (response, g_steal_pointer (&self->early_head), cancellable, error))
     {
       httplib_connection_close (self);
       return NULL;
@@ -820,6 +840,52 @@ httplib_connection_set_timeout (HttplibConnection *connection,
     g_socket_set_timeout (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection->base_stream)),
                           timeout > 0 ? (guint) ceil (timeout) : 0);
   g_object_notify_by_pspec (G_OBJECT (connection), properties[PROP_TIMEOUT]);
+  return TRUE;
+}
+
+/**
+ * httplib_connection_get_continue_timeout:
+ * @connection: a connection
+ *
+ * Returns: the seconds [property@Connection:continue-timeout] waits for
+ *   `100 Continue`
+ */
+double
+httplib_connection_get_continue_timeout (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), 0);
+  return connection->continue_timeout;
+}
+
+/**
+ * httplib_connection_set_continue_timeout:
+ * @connection: a connection
+ * @timeout: seconds, 0 to send the body without waiting
+ * @error: return location for a #GError
+ *
+ * Sets [property@Connection:continue-timeout]. A negative or non-finite
+ * value fails with %G_IO_ERROR_INVALID_ARGUMENT.
+ *
+ * Returns: %TRUE when set
+ */
+gboolean
+httplib_connection_set_continue_timeout (HttplibConnection *connection,
+                                         double             timeout,
+                                         GError           **error)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), FALSE);
+
+  if (!(timeout >= 0 && timeout <= G_MAXUINT))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "invalid continue timeout %g: expected seconds from 0 (no wait) to %u",
+                   timeout, G_MAXUINT);
+      return FALSE;
+    }
+  if (connection->continue_timeout == timeout)
+    return TRUE;
+  connection->continue_timeout = timeout;
+  g_object_notify_by_pspec (G_OBJECT (connection), properties[PROP_CONTINUE_TIMEOUT]);
   return TRUE;
 }
 

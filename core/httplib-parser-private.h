@@ -45,6 +45,8 @@ typedef struct {
 void               httplib_head_parser_init  (HttplibHeadParser *parser,
                                               gboolean           strict);
 void               httplib_head_parser_clear (HttplibHeadParser *parser);
+/* Clears and frees a parser made with g_new0(). */
+void               httplib_head_parser_free  (HttplibHeadParser *parser);
 
 /* Parses complete lines from buf[0..len). *consumed is the number of bytes
  * used (always whole lines); the caller drops them and feeds the rest plus

@@ -271,6 +271,13 @@ httplib_head_parser_clear (HttplibHeadParser *parser)
   g_clear_pointer (&parser->headers, httplib_headers_unref);
 }
 
+void
+httplib_head_parser_free (HttplibHeadParser *parser)
+{
+  httplib_head_parser_clear (parser);
+  g_free (parser);
+}
+
 /* An HTTP/0.9 response is all body: anything that cannot become "HTTP/". */
 static gboolean
 cannot_be_status_line (const char *buf,

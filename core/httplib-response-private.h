@@ -3,6 +3,7 @@
 
 #include "httplib-response.h"
 #include "httplib-connection.h"
+#include "httplib-parser-private.h"
 
 G_BEGIN_DECLS
 
@@ -10,10 +11,21 @@ HttplibResponse *httplib_response_new    (HttplibConnection *connection,
                                           const char        *method,
                                           gboolean           strict,
                                           int                debug_level);
-/* Reads the status line and headers, skipping interim 1xx responses. */
+/* Reads the status line and headers, skipping interim 1xx responses;
+ * final_head, when given, is a head read early and is taken over. */
 gboolean         httplib_response_begin  (HttplibResponse   *response,
+                                          HttplibHeadParser *final_head,
                                           GCancellable      *cancellable,
                                           GError           **error);
+/* For Expect: 100-continue, before the body is sent: reads interim heads
+ * up to a 100 (TRUE, *final_head NULL: send the body) or up to a final
+ * head (TRUE, *final_head set: skip the body and pass it to begin()). */
+gboolean         httplib_response_await_continue (HttplibConnection  *connection,
+                                                  gboolean            strict,
+                                                  int                 debug_level,
+                                                  HttplibHeadParser **final_head,
+                                                  GCancellable       *cancellable,
+                                                  GError            **error);
 /* The connection closed under the response. */
 void             httplib_response_detach (HttplibResponse   *response);
 

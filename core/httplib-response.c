@@ -337,11 +337,11 @@ debug_headers (HttplibHeaders *headers)
 }
 
 static gssize
-fill (HttplibResponse *self,
-      GCancellable    *cancellable,
-      GError         **error)
+fill_from (HttplibConnection *connection,
+           GCancellable      *cancellable,
+           GError           **error)
 {
-  GInputStream *input = self->connection ? httplib_connection_get_input (self->connection) : NULL;
+  GInputStream *input = connection ? httplib_connection_get_input (connection) : NULL;
 
   if (input == NULL)
     {
@@ -349,18 +349,27 @@ fill (HttplibResponse *self,
                            "the connection was closed");
       return -1;
     }
-  return httplib_read_buffer_fill (httplib_connection_get_read_buffer (self->connection),
+  return httplib_read_buffer_fill (httplib_connection_get_read_buffer (connection),
                                    input, cancellable, error);
+}
+
+static gssize
+fill (HttplibResponse *self,
+      GCancellable    *cancellable,
+      GError         **error)
+{
+  return fill_from (self->connection, cancellable, error);
 }
 
 /* Reads one head (status line and fields) into parser. */
 static gboolean
-read_head (HttplibResponse   *self,
+read_head (HttplibConnection *connection,
+           int                debug_level,
            HttplibHeadParser *parser,
            GCancellable      *cancellable,
            GError           **error)
 {
-  HttplibReadBuffer *buffer = httplib_connection_get_read_buffer (self->connection);
+  HttplibReadBuffer *buffer = httplib_connection_get_read_buffer (connection);
 
   for (;;)
     {
@@ -376,7 +385,7 @@ read_head (HttplibResponse   *self,
         return FALSE;
 
       /* The status line is the first line of the feed that left the STATUS stage. */
-      if (self->debug_level > 0 && before == HTTPLIB_HEAD_STATUS &&
+      if (debug_level > 0 && before == HTTPLIB_HEAD_STATUS &&
           parser->stage != HTTPLIB_HEAD_STATUS && consumed > 0)
         {
           const char *eol = memchr (start, '\n', consumed);
@@ -388,7 +397,7 @@ read_head (HttplibResponse   *self,
       if (result == HTTPLIB_PARSE_DONE)
         return TRUE;
 
-      n = fill (self, cancellable, error);
+      n = fill_from (connection, cancellable, error);
       if (n < 0)
         return FALSE;
       if (n == 0)
@@ -418,9 +427,11 @@ take_head (HttplibResponse   *self,
   self->headers = parser->headers ? g_steal_pointer (&parser->headers) : httplib_headers_new ();
 }
 
-/* Decides the framing and the keep-alive of the final response. */
+/* Decides the framing and the keep-alive of the final response; with
+ * must_close the connection closes after it whatever the headers say. */
 static gboolean
 start_body (HttplibResponse *self,
+            gboolean         must_close,
             GError         **error)
 {
   HttplibHeadParser head = { 0 };
@@ -435,7 +446,7 @@ start_body (HttplibResponse *self,
   if (!httplib_body_mode_from_head (&head, self->method, &self->mode, &length, error))
     return FALSE;
 
-  self->will_close = self->version == 9 || self->status == 101 || check_close (self);
+  self->will_close = must_close || self->version == 9 || self->status == 101 || check_close (self);
   switch (self->mode)
     {
     case HTTPLIB_BODY_NONE:
@@ -459,45 +470,113 @@ start_body (HttplibResponse *self,
   return TRUE;
 }
 
+static gboolean
+is_interim (guint status)
+{
+  /* Every 1xx but 101 is skipped; 101 ends HTTP on this connection. */
+  return status >= 100 && status < 200 && status != 101;
+}
+
+/* Reads one head; reports an interim one through the connection's
+ * informational signal and counts it against the limit. */
+static gboolean
+read_one_head (HttplibConnection *connection,
+               gboolean           strict,
+               int                debug_level,
+               guint             *interim,
+               HttplibHeadParser *parser,
+               GCancellable      *cancellable,
+               GError           **error)
+{
+  httplib_head_parser_init (parser, strict);
+  if (!read_head (connection, debug_level, parser, cancellable, error))
+    return FALSE;
+  if (debug_level > 0)
+    debug_headers (parser->headers);
+  if (!is_interim (parser->status))
+    return TRUE;
+
+  if (++*interim > MAX_INTERIM_RESPONSES)
+    {
+      g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_TOO_MANY_HEADERS,
+                   "got more than %d interim responses", MAX_INTERIM_RESPONSES);
+      return FALSE;
+    }
+  httplib_connection_emit_informational (connection, parser->status, parser->reason,
+                                         parser->headers);
+  return TRUE;
+}
+
 gboolean
-httplib_response_begin (HttplibResponse *self,
-                        GCancellable    *cancellable,
-                        GError         **error)
+httplib_response_await_continue (HttplibConnection  *connection,
+                                 gboolean            strict,
+                                 int                 debug_level,
+                                 HttplibHeadParser **final_head,
+                                 GCancellable       *cancellable,
+                                 GError            **error)
+{
+  guint interim = 0;
+
+  *final_head = NULL;
+  for (;;)
+    {
+      g_autofree HttplibHeadParser *parser = g_new0 (HttplibHeadParser, 1);
+      guint status;
+
+      if (!read_one_head (connection, strict, debug_level, &interim, parser,
+                          cancellable, error))
+        {
+          httplib_head_parser_clear (parser);
+          return FALSE;
+        }
+      status = parser->status;
+      if (!is_interim (status))
+        {
+          *final_head = g_steal_pointer (&parser);
+          return TRUE;
+        }
+      httplib_head_parser_clear (parser);
+      if (status == 100)
+        return TRUE;
+    }
+}
+
+gboolean
+httplib_response_begin (HttplibResponse   *self,
+                        HttplibHeadParser *final_head,
+                        GCancellable      *cancellable,
+                        GError           **error)
 {
   guint interim = 0;
 
   g_return_val_if_fail (HTTPLIB_IS_RESPONSE (self), FALSE);
+
+  /* Read early, instead of a 100 Continue: the body was never sent, so the
+   * server's framing of the rest is unknown and the connection must close. */
+  if (final_head != NULL)
+    {
+      take_head (self, final_head);
+      httplib_head_parser_free (final_head);
+      return start_body (self, TRUE, error);
+    }
 
   for (;;)
     {
       HttplibHeadParser parser;
       gboolean ok;
 
-      httplib_head_parser_init (&parser, self->strict);
-      ok = read_head (self, &parser, cancellable, error);
+      ok = read_one_head (self->connection, self->strict, self->debug_level, &interim,
+                          &parser, cancellable, error);
       if (ok)
         take_head (self, &parser);
       httplib_head_parser_clear (&parser);
       if (!ok)
         return FALSE;
-
-      if (self->debug_level > 0)
-        debug_headers (self->headers);
-
-      /* Every interim response but 101 is skipped; 101 ends HTTP on this connection. */
-      if (self->status < 100 || self->status >= 200 || self->status == 101)
+      if (!is_interim (self->status))
         break;
-      if (++interim > MAX_INTERIM_RESPONSES)
-        {
-          g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_TOO_MANY_HEADERS,
-                       "got more than %d interim responses", MAX_INTERIM_RESPONSES);
-          return FALSE;
-        }
-      httplib_connection_emit_informational (self->connection, self->status,
-                                             self->reason, self->headers);
     }
 
-  return start_body (self, error);
+  return start_body (self, FALSE, error);
 }
 
 void

@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <glib-unix.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "test-certs.h"
@@ -245,6 +246,128 @@ START_TEST (test_cancel_upload)
 }
 END_TEST
 
+/* --- the step-by-step API and the caller's framing --- */
+
+/* put_request, put_header, end_headers, then send_body: the caller frames
+ * the body, by length from a file and chunked from a pipe. */
+START_TEST (test_end_headers_then_send_body)
+{
+  const char *steps[] = { OK_EMPTY, OK_EMPTY, NULL };
+  g_autoptr(TestServer) server = test_server_new_script (steps, 0);
+  g_autoptr(HttplibConnection) conn = test_connect_to (server);
+  g_autoptr(HttplibBodySource) file = source_for (file_with ("file body", 9));
+  g_autoptr(HttplibBodySource) piped = NULL;
+  g_autoptr(HttplibResponse) response = NULL;
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(GBytes) sent = NULL;
+  g_autoptr(GBytes) decoded = NULL;
+  g_autoptr(GError) error = NULL;
+  int fds[2];
+
+  ck_assert (httplib_connection_put_request (conn, "PUT", "/file", FALSE, FALSE, NULL, &error));
+  ck_assert (httplib_connection_put_header (conn, "Content-Length", "9", &error));
+  ck_assert (httplib_connection_end_headers (conn, NULL, NULL, &error));
+  ck_assert (httplib_connection_send_body (conn, file, FALSE, NULL, &error));
+  httplib_assert_no_error (error);
+  response = httplib_connection_get_response (conn, NULL, &error);
+  httplib_assert_no_error (error);
+  test_assert_body (response, "");
+  g_clear_object (&response);
+
+  ck_assert (g_unix_open_pipe (fds, FD_CLOEXEC, NULL));
+  ck_assert_int_eq (write (fds[1], "piped body", 10), 10);
+  close (fds[1]);
+  piped = source_for (fds[0]);
+  ck_assert (httplib_connection_put_request (conn, "PUT", "/pipe", FALSE, FALSE, NULL, &error));
+  ck_assert (httplib_connection_put_header (conn, "Transfer-Encoding", "chunked", &error));
+  ck_assert (httplib_connection_end_headers (conn, NULL, NULL, &error));
+  ck_assert (httplib_connection_send_body (conn, piped, TRUE, NULL, &error));
+  httplib_assert_no_error (error);
+  response = httplib_connection_get_response (conn, NULL, &error);
+  httplib_assert_no_error (error);
+  test_assert_body (response, "");
+
+  request = test_server_get_request (server, 0);
+  test_assert_request_line (request, "PUT /file HTTP/1.1");
+  sent = test_request_get_body (request);
+  test_assert_bytes_equal (sent, "file body", 9, "body sent by send_body");
+  g_clear_pointer (&request, g_bytes_unref);
+  g_clear_pointer (&sent, g_bytes_unref);
+  request = test_server_get_request (server, 1);
+  sent = test_request_get_body (request);
+  decoded = test_decode_chunked (sent);
+  ck_assert_ptr_nonnull (decoded);
+  test_assert_bytes_equal (decoded, "piped body", 10, "chunked body sent by send_body");
+}
+END_TEST
+
+/* send_body outside its place: NOT_CONNECTED before any connection,
+ * IMPROPER_CONNECTION_STATE before the head is ended. */
+START_TEST (test_send_body_out_of_order)
+{
+  const char *steps[] = { OK_EMPTY, NULL };
+  g_autoptr(TestServer) server = test_server_new_script (steps, 0);
+  g_autofree char *host = g_strdup_printf ("127.0.0.1:%u", test_server_get_port (server));
+  g_autoptr(HttplibConnection) conn = httplib_connection_new (host, 0, NULL);
+  g_autoptr(HttplibBodySource) body = source_for (file_with ("x", 1));
+  g_autoptr(GError) error = NULL;
+
+  ck_assert (!httplib_connection_send_body (conn, body, FALSE, NULL, &error));
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_NOT_CONNECTED);
+  g_clear_error (&error);
+  ck_assert (httplib_connection_put_request (conn, "PUT", "/", FALSE, FALSE, NULL, &error));
+  ck_assert (!httplib_connection_send_body (conn, body, FALSE, NULL, &error));
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE);
+}
+END_TEST
+
+/* The caller's Content-Length or Transfer-Encoding wins, never doubled. */
+START_TEST (test_caller_framing_kept)
+{
+  const char *steps[] = { OK_EMPTY, OK_EMPTY, NULL };
+  g_autoptr(TestServer) server = test_server_new_script (steps, 0);
+  g_autoptr(HttplibConnection) conn = test_connect_to (server);
+  g_autoptr(HttplibHeaders) length = httplib_headers_new ();
+  g_autoptr(HttplibHeaders) chunked = httplib_headers_new ();
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GBytes) second = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GBytes) decoded = NULL;
+  GError *error = NULL;
+  HttplibBodySource *body;
+  HttplibResponse *response;
+
+  httplib_headers_append (length, "content-length", "5");
+  body = source_for (file_with ("hello", 5));
+  ck_assert (httplib_connection_request (conn, "PUT", "/", body, length, NULL, &error));
+  response = httplib_connection_get_response (conn, NULL, &error);
+  httplib_assert_no_error (error);
+  test_assert_body (response, "");
+  g_object_unref (response);
+  g_object_unref (body);
+
+  httplib_headers_append (chunked, "Transfer-Encoding", "chunked");
+  body = source_for (file_with ("hello", 5));
+  ck_assert (httplib_connection_request (conn, "PUT", "/", body, chunked, NULL, &error));
+  response = httplib_connection_get_response (conn, NULL, &error);
+  httplib_assert_no_error (error);
+  test_assert_body (response, "");
+  g_object_unref (response);
+  g_object_unref (body);
+
+  first = test_server_get_request (server, 0);
+  ck_assert_uint_eq (test_request_count_header (first, "Content-Length"), 1);
+  test_assert_request_header (first, "Transfer-Encoding", NULL);
+  second = test_server_get_request (server, 1);
+  ck_assert_uint_eq (test_request_count_header (second, "Transfer-Encoding"), 1);
+  test_assert_request_header (second, "Content-Length", NULL);
+  raw = test_request_get_body (second);
+  decoded = test_decode_chunked (raw);
+  ck_assert_ptr_nonnull (decoded);
+  test_assert_bytes_equal (decoded, "hello", 5, "file body framed as the caller asked");
+}
+END_TEST
+
 /* --- descriptors that cannot be sent, and who closes them --- */
 
 START_TEST (test_bad_descriptors)
@@ -357,6 +480,34 @@ START_TEST (test_shrinking_file_tls)
 }
 END_TEST
 
+/* The descriptor fails mid-body (a socket whose peer reset it after some
+ * bytes): the request fails naming the descriptor, and the server never
+ * gets the zero chunk that would make a short body look complete. */
+START_TEST (test_read_error_mid_body)
+{
+  const char *steps[] = { OK_EMPTY, NULL };
+  g_autoptr(TestServer) server = test_server_new_script (steps, 0);
+  g_autoptr(HttplibConnection) conn = test_connect_to (server);
+  g_autoptr(HttplibBodySource) body = NULL;
+  g_autoptr(GError) error = NULL;
+  int pair[2];
+
+  ck_assert_int_eq (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+  ck_assert_int_eq (write (pair[0], "first part", 10), 10);
+  /* Closing a socket with unread bytes resets its peer: ECONNRESET after the data. */
+  ck_assert_int_eq (write (pair[1], "unread", 6), 6);
+  close (pair[0]);
+  body = source_for (pair[1]);
+
+  ck_assert (!httplib_connection_request (conn, "PUT", "/", body, NULL, NULL, &error));
+  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  test_assert_message_has (error, "reading file descriptor");
+  ck_assert_int_eq (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_CLOSED);
+  ck_assert (test_server_wait_handled (server, 1));
+  ck_assert_uint_eq (test_server_get_n_requests (server), 0);
+}
+END_TEST
+
 static void
 close_after_head (TestConn *conn, guint index, gpointer user_data)
 {
@@ -402,6 +553,9 @@ fd_body_suite (void)
   tcase_add_test (tc, test_big_file_tls_blocks);
   tcase_add_test (tc, test_pipe_is_chunked);
   tcase_add_test (tc, test_cancel_upload);
+  tcase_add_test (tc, test_end_headers_then_send_body);
+  tcase_add_test (tc, test_send_body_out_of_order);
+  tcase_add_test (tc, test_caller_framing_kept);
   suite_add_tcase (suite, tc);
 
   tc = tcase_create ("failures");
@@ -412,6 +566,7 @@ fd_body_suite (void)
   tcase_add_test (tc, test_shrinking_file_sendfile);
   tcase_add_test (tc, test_shrinking_file_tls);
   tcase_add_test (tc, test_server_closes_mid_upload);
+  tcase_add_test (tc, test_read_error_mid_body);
   suite_add_tcase (suite, tc);
   return suite;
 }

@@ -140,6 +140,12 @@ gboolean  httplib_connection_send_bytes     (HttplibConnection  *connection,
                                              GBytes             *data,
                                              GCancellable       *cancellable,
                                              GError            **error);
+HTTPLIB_AVAILABLE_IN_ALL
+gboolean  httplib_connection_send_body      (HttplibConnection  *connection,
+                                             HttplibBodySource  *body,
+                                             gboolean            encode_chunked,
+                                             GCancellable       *cancellable,
+                                             GError            **error);
 
 HTTPLIB_AVAILABLE_IN_ALL
 void      httplib_connection_set_debug_level (HttplibConnection *connection,
@@ -162,6 +168,12 @@ HTTPLIB_AVAILABLE_IN_ALL
 gboolean  httplib_connection_set_timeout     (HttplibConnection *connection,
                                               double             timeout,
                                               GError           **error);
+HTTPLIB_AVAILABLE_IN_ALL
+double    httplib_connection_get_continue_timeout (HttplibConnection *connection);
+HTTPLIB_AVAILABLE_IN_ALL
+gboolean  httplib_connection_set_continue_timeout (HttplibConnection *connection,
+                                                   double             timeout,
+                                                   GError           **error);
 HTTPLIB_AVAILABLE_IN_ALL
 const char *httplib_connection_get_source_address (HttplibConnection *connection);
 HTTPLIB_AVAILABLE_IN_ALL
