@@ -86,6 +86,98 @@ httplib_body_source_write_to (HttplibBodySource *source,
   return FALSE;
 }
 
+/* The fallback for sources with only the blocking method. */
+static void
+write_in_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (httplib_body_source_write_to (source_object, task_data, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * httplib_body_source_write_to_async:
+ * @source: a body source
+ * @stream: where to write
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called on the caller's thread-default main
+ *   context when the body is written or writing failed
+ * @user_data: data for @callback
+ *
+ * Writes the whole body to @stream without blocking: through the source's
+ * own `write_to_async` when it has one, else by running its blocking
+ * `write_to` in a worker thread. Finish with
+ * httplib_body_source_write_to_finish().
+ */
+void
+httplib_body_source_write_to_async (HttplibBodySource   *source,
+                                    GOutputStream       *stream,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  HttplibBodySourceInterface *iface;
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (HTTPLIB_IS_BODY_SOURCE (source));
+  g_return_if_fail (G_IS_OUTPUT_STREAM (stream));
+
+  iface = HTTPLIB_BODY_SOURCE_GET_IFACE (source);
+  if (iface->write_to_async != NULL && iface->write_to_finish != NULL)
+    {
+      iface->write_to_async (source, stream, cancellable, callback, user_data);
+      return;
+    }
+
+  task = g_task_new (source, cancellable, callback, user_data);
+  g_task_set_source_tag (task, httplib_body_source_write_to_async);
+  g_task_set_task_data (task, g_object_ref (stream), g_object_unref);
+  g_task_run_in_thread (task, write_in_thread);
+}
+
+/**
+ * httplib_body_source_write_to_finish:
+ * @source: a body source
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes httplib_body_source_write_to_async(); errors as for
+ * httplib_body_source_write_to().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+httplib_body_source_write_to_finish (HttplibBodySource  *source,
+                                     GAsyncResult       *result,
+                                     GError            **error)
+{
+  HttplibBodySourceInterface *iface;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (HTTPLIB_IS_BODY_SOURCE (source), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (g_async_result_is_tagged (result, httplib_body_source_write_to_async))
+    return g_task_propagate_boolean (G_TASK (result), error);
+
+  iface = HTTPLIB_BODY_SOURCE_GET_IFACE (source);
+  if (iface->write_to_finish (source, result, &local_error))
+    return TRUE;
+  if (local_error == NULL)
+    g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
+                 "body source %s failed without an error",
+                 G_OBJECT_TYPE_NAME (source));
+  else
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
 /**
  * httplib_body_source_get_bytes:
  * @source: a body source

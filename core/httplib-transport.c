@@ -95,6 +95,119 @@ httplib_transport_open (HttplibTransport *transport,
   return stream;
 }
 
+typedef struct {
+  HttplibEndpoint *endpoint;
+  GIOStream       *base;
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  httplib_endpoint_unref (data->endpoint);
+  g_clear_object (&data->base);
+  g_free (data);
+}
+
+/* The fallback for transports with only the blocking method. */
+static void
+open_in_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  OpenData *data = task_data;
+  GError *error = NULL;
+  GIOStream *stream = httplib_transport_open (source_object, data->endpoint, data->base,
+                                              cancellable, &error);
+
+  if (stream != NULL)
+    g_task_return_pointer (task, stream, g_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * httplib_transport_open_async:
+ * @transport: a transport
+ * @endpoint: where to connect
+ * @base: (nullable): the stream of the link below, or %NULL for the first
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called on the caller's thread-default main
+ *   context when the stream is open or opening failed
+ * @user_data: data for @callback
+ *
+ * Opens the stream of this link without blocking: through the transport's
+ * own `open_async` when it has one, else by running its blocking `open` in
+ * a worker thread (the transport must then tolerate being called from
+ * another thread, which a transport keeping its state in itself does).
+ * Finish with httplib_transport_open_finish().
+ */
+void
+httplib_transport_open_async (HttplibTransport    *transport,
+                              HttplibEndpoint     *endpoint,
+                              GIOStream           *base,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  HttplibTransportInterface *iface;
+  g_autoptr(GTask) task = NULL;
+  OpenData *data;
+
+  g_return_if_fail (HTTPLIB_IS_TRANSPORT (transport));
+  g_return_if_fail (endpoint != NULL);
+  g_return_if_fail (base == NULL || G_IS_IO_STREAM (base));
+
+  iface = HTTPLIB_TRANSPORT_GET_IFACE (transport);
+  if (iface->open_async != NULL && iface->open_finish != NULL)
+    {
+      iface->open_async (transport, endpoint, base, cancellable, callback, user_data);
+      return;
+    }
+
+  task = g_task_new (transport, cancellable, callback, user_data);
+  g_task_set_source_tag (task, httplib_transport_open_async);
+  data = g_new0 (OpenData, 1);
+  data->endpoint = httplib_endpoint_ref (endpoint);
+  data->base = base ? g_object_ref (base) : NULL;
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
+  g_task_run_in_thread (task, open_in_thread);
+}
+
+/**
+ * httplib_transport_open_finish:
+ * @transport: a transport
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes httplib_transport_open_async(); errors as for
+ * httplib_transport_open().
+ *
+ * Returns: (transfer full): the stream, or %NULL with @error set
+ */
+GIOStream *
+httplib_transport_open_finish (HttplibTransport  *transport,
+                               GAsyncResult      *result,
+                               GError           **error)
+{
+  HttplibTransportInterface *iface;
+  GIOStream *stream;
+
+  g_return_val_if_fail (HTTPLIB_IS_TRANSPORT (transport), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_async_result_is_tagged (result, httplib_transport_open_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
+
+  iface = HTTPLIB_TRANSPORT_GET_IFACE (transport);
+  stream = iface->open_finish (transport, result, error);
+  if (stream == NULL && error != NULL && *error == NULL)
+    g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
+                 "transport %s failed without an error",
+                 G_OBJECT_TYPE_NAME (transport));
+  return stream;
+}
+
 /**
  * httplib_transport_report_event:
  * @transport: a transport

@@ -23,18 +23,30 @@ G_DECLARE_INTERFACE (HttplibBodySource, httplib_body_source, HTTPLIB, BODY_SOURC
  * @write_to: writes the whole body to @stream
  * @get_bytes: optional; the whole body when it is already in memory, so the
  *   connection can send it in the same write as the headers
+ * @write_to_async: optional; @write_to without blocking, on the caller's
+ *   thread-default main context. Without it the core runs @write_to in a
+ *   worker thread.
+ * @write_to_finish: finishes @write_to_async
  *
  * The virtual methods of a request body.
  */
 struct _HttplibBodySourceInterface {
   GTypeInterface g_iface;
 
-  gint64     (*get_length) (HttplibBodySource *source);
-  gboolean   (*write_to)   (HttplibBodySource *source,
-                            GOutputStream     *stream,
-                            GCancellable      *cancellable,
-                            GError           **error);
-  GBytes *   (*get_bytes)  (HttplibBodySource *source);
+  gint64     (*get_length)     (HttplibBodySource   *source);
+  gboolean   (*write_to)       (HttplibBodySource   *source,
+                                GOutputStream       *stream,
+                                GCancellable        *cancellable,
+                                GError             **error);
+  GBytes *   (*get_bytes)      (HttplibBodySource   *source);
+  void       (*write_to_async) (HttplibBodySource   *source,
+                                GOutputStream       *stream,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data);
+  gboolean   (*write_to_finish) (HttplibBodySource  *source,
+                                 GAsyncResult       *result,
+                                 GError            **error);
 };
 
 HTTPLIB_AVAILABLE_IN_ALL
@@ -44,6 +56,16 @@ gboolean  httplib_body_source_write_to   (HttplibBodySource *source,
                                           GOutputStream     *stream,
                                           GCancellable      *cancellable,
                                           GError           **error);
+HTTPLIB_AVAILABLE_IN_ALL
+void      httplib_body_source_write_to_async  (HttplibBodySource   *source,
+                                               GOutputStream       *stream,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+HTTPLIB_AVAILABLE_IN_ALL
+gboolean  httplib_body_source_write_to_finish (HttplibBodySource   *source,
+                                               GAsyncResult        *result,
+                                               GError             **error);
 HTTPLIB_AVAILABLE_IN_ALL
 GBytes   *httplib_body_source_get_bytes  (HttplibBodySource *source);
 

@@ -50,17 +50,30 @@ G_DECLARE_INTERFACE (HttplibTransport, httplib_transport, HTTPLIB, TRANSPORT, GO
  *   link below in the chain, or %NULL when this transport is the first link
  *   and makes its own connection. Returns a new reference; the returned
  *   stream may be @base itself.
+ * @open_async: the same without blocking, on the thread-default main
+ *   context of the caller. Optional: without it the core runs @open in a
+ *   worker thread.
+ * @open_finish: finishes @open_async.
  *
  * The virtual methods of a transport.
  */
 struct _HttplibTransportInterface {
   GTypeInterface g_iface;
 
-  GIOStream * (*open) (HttplibTransport *transport,
-                       HttplibEndpoint  *endpoint,
-                       GIOStream        *base,
-                       GCancellable     *cancellable,
-                       GError          **error);
+  GIOStream * (*open)        (HttplibTransport    *transport,
+                              HttplibEndpoint     *endpoint,
+                              GIOStream           *base,
+                              GCancellable        *cancellable,
+                              GError             **error);
+  void        (*open_async)  (HttplibTransport    *transport,
+                              HttplibEndpoint     *endpoint,
+                              GIOStream           *base,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data);
+  GIOStream * (*open_finish) (HttplibTransport    *transport,
+                              GAsyncResult        *result,
+                              GError             **error);
 };
 
 HTTPLIB_AVAILABLE_IN_ALL
@@ -68,6 +81,17 @@ GIOStream *httplib_transport_open         (HttplibTransport      *transport,
                                            HttplibEndpoint       *endpoint,
                                            GIOStream             *base,
                                            GCancellable          *cancellable,
+                                           GError               **error);
+HTTPLIB_AVAILABLE_IN_ALL
+void       httplib_transport_open_async   (HttplibTransport      *transport,
+                                           HttplibEndpoint       *endpoint,
+                                           GIOStream             *base,
+                                           GCancellable          *cancellable,
+                                           GAsyncReadyCallback    callback,
+                                           gpointer               user_data);
+HTTPLIB_AVAILABLE_IN_ALL
+GIOStream *httplib_transport_open_finish  (HttplibTransport      *transport,
+                                           GAsyncResult          *result,
                                            GError               **error);
 HTTPLIB_AVAILABLE_IN_ALL
 void       httplib_transport_report_event (HttplibTransport      *transport,
