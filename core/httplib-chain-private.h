@@ -40,6 +40,20 @@ gboolean      httplib_chain_open  (HttplibChain             *chain,
                                    GCancellable             *cancellable,
                                    GError                  **error);
 
+/* httplib_chain_open() without blocking; the task's source object is
+ * source_object (the connection), which must keep the chain alive. */
+void          httplib_chain_open_async  (HttplibChain             *chain,
+                                         const HttplibChainConfig *config,
+                                         gpointer                  source_object,
+                                         GCancellable             *cancellable,
+                                         GAsyncReadyCallback       callback,
+                                         gpointer                  user_data);
+gboolean      httplib_chain_open_finish (HttplibChain             *chain,
+                                         GAsyncResult             *result,
+                                         GIOStream               **base,
+                                         GIOStream               **top,
+                                         GError                  **error);
+
 /* What a proxy answered the last tunnel the chain opened (status 0 when
  * there was no answer), kept when the tunnel failed too. */
 guint           httplib_chain_get_proxy_status  (HttplibChain *chain);

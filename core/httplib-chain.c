@@ -201,6 +201,123 @@ httplib_chain_open (HttplibChain             *chain,
   return TRUE;
 }
 
+/* --- the same without blocking --- */
+
+typedef struct {
+  HttplibChain *chain;
+  GPtrArray    *endpoints;  /* one per link, made at the start */
+  guint         next;       /* the link being opened */
+  GIOStream    *first;
+  GIOStream    *stream;
+} OpenState;
+
+static void
+open_state_free (OpenState *state)
+{
+  g_ptr_array_unref (state->endpoints);
+  g_clear_object (&state->first);
+  g_clear_object (&state->stream);
+  g_free (state);
+}
+
+static void open_next_link (GTask *task);
+
+static void
+on_link_opened (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OpenState *state = g_task_get_task_data (task);
+  Link *link = &g_array_index (state->chain->links, Link, state->next);
+  GError *error = NULL;
+  GIOStream *next = httplib_transport_open_finish (link->transport, result, &error);
+
+  if (link->role == LINK_TUNNEL)
+    keep_proxy_reply (state->chain, g_ptr_array_index (state->endpoints, state->next));
+  if (next == NULL)
+    {
+      /* The links below are open: close them from the bottom. */
+      if (state->first != NULL)
+        g_io_stream_close (state->first, NULL, NULL);
+      if (state->stream != NULL && state->stream != state->first)
+        g_io_stream_close (state->stream, NULL, NULL);
+      g_task_return_error (task, error);
+      return;
+    }
+  if (state->next == 0)
+    state->first = g_object_ref (next);
+  g_clear_object (&state->stream);
+  state->stream = next;
+  state->next++;
+  open_next_link (g_steal_pointer (&task));
+}
+
+static void
+open_next_link (GTask *task)
+{
+  OpenState *state = g_task_get_task_data (task);
+  Link *link;
+
+  if (state->next == state->chain->links->len)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  link = &g_array_index (state->chain->links, Link, state->next);
+  httplib_transport_open_async (link->transport, g_ptr_array_index (state->endpoints, state->next),
+                                state->stream, g_task_get_cancellable (task),
+                                on_link_opened, task);
+}
+
+void
+httplib_chain_open_async (HttplibChain             *chain,
+                          const HttplibChainConfig *config,
+                          gpointer                  source_object,
+                          GCancellable             *cancellable,
+                          GAsyncReadyCallback       callback,
+                          gpointer                  user_data)
+{
+  GTask *task = g_task_new (source_object, cancellable, callback, user_data);
+  OpenState *state = g_new0 (OpenState, 1);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, httplib_chain_open_async);
+  state->chain = chain;
+  state->endpoints = g_ptr_array_new_with_free_func ((GDestroyNotify) httplib_endpoint_unref);
+  g_task_set_task_data (task, state, (GDestroyNotify) open_state_free);
+
+  keep_proxy_reply (chain, NULL);
+  if (!ensure_links (chain, config, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  /* The endpoints copy the config now: the caller's strings may change. */
+  for (guint i = 0; i < chain->links->len; i++)
+    g_ptr_array_add (state->endpoints,
+                     make_endpoint (config, g_array_index (chain->links, Link, i).role));
+  open_next_link (task);
+}
+
+gboolean
+httplib_chain_open_finish (HttplibChain  *chain,
+                           GAsyncResult  *result,
+                           GIOStream    **base,
+                           GIOStream    **top,
+                           GError       **error)
+{
+  OpenState *state = g_task_get_task_data (G_TASK (result));
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  *base = g_steal_pointer (&state->first);
+  *top = g_steal_pointer (&state->stream);
+  return TRUE;
+}
+
 guint
 httplib_chain_get_proxy_status (HttplibChain *chain)
 {

@@ -19,6 +19,7 @@ typedef struct {
   gsize  start;   /* first unconsumed byte */
   gsize  end;     /* one past the last byte read */
   gsize  size;
+  gboolean eof;   /* an async fill saw the end of the stream */
 } HttplibReadBuffer;
 
 void   httplib_read_buffer_init  (HttplibReadBuffer *buffer);
@@ -28,6 +29,19 @@ gssize httplib_read_buffer_fill  (HttplibReadBuffer *buffer,
                                   GInputStream      *stream,
                                   GCancellable      *cancellable,
                                   GError           **error);
+gssize httplib_read_buffer_fill_nonblocking (HttplibReadBuffer *buffer,
+                                             GInputStream      *stream,
+                                             GCancellable      *cancellable,
+                                             GError           **error);
+void   httplib_read_buffer_fill_async  (HttplibReadBuffer   *buffer,
+                                        GInputStream        *stream,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+gssize httplib_read_buffer_fill_finish (HttplibReadBuffer *buffer,
+                                        GInputStream      *stream,
+                                        GAsyncResult      *result,
+                                        GError           **error);
 gsize  httplib_read_buffer_take  (HttplibReadBuffer *buffer,
                                   void              *dest,
                                   gsize              count);

@@ -17,6 +17,22 @@ gboolean         httplib_response_begin  (HttplibResponse   *response,
                                           HttplibHeadParser *final_head,
                                           GCancellable      *cancellable,
                                           GError           **error);
+/* Reads heads up to the final one (see httplib_response_begin()). Without
+ * blocking it may fail with G_IO_ERROR_WOULD_BLOCK: call it again once the
+ * input is readable (or the buffer was filled); nothing is lost. */
+gboolean         httplib_response_begin_step (HttplibResponse *response,
+                                              gboolean         blocking,
+                                              GCancellable    *cancellable,
+                                              GError         **error);
+/* One read of body bytes: > 0, 0 at the end, -1 on error; without
+ * blocking G_IO_ERROR_WOULD_BLOCK as above. */
+gssize           httplib_response_read_body  (HttplibResponse *response,
+                                              void            *dest,
+                                              gsize            count,
+                                              gboolean         blocking,
+                                              GCancellable    *cancellable,
+                                              GError         **error);
+
 /* For Expect: 100-continue, before the body is sent: reads interim heads
  * up to a 100 (TRUE, *final_head NULL: send the body) or up to a final
  * head (TRUE, *final_head set: skip the body and pass it to begin()). */

@@ -50,6 +50,10 @@ struct _HttplibResponse {
   GBytes               *partial;       /* what arrived before an IncompleteRead */
   gsize                 gathered;      /* bytes the running read() holds, for its message */
   GHashTable           *joined;        /* name -> "v1, v2" for get_header() */
+
+  HttplibHeadParser     head;          /* the head being read, kept across retries */
+  gboolean              head_started;
+  guint                 interim;       /* interim responses so far */
 };
 
 enum {
@@ -144,6 +148,8 @@ httplib_response_finalize (GObject *object)
   g_clear_pointer (&self->partial, g_bytes_unref);
   g_clear_pointer (&self->joined, g_hash_table_unref);
   httplib_chunk_decoder_clear (&self->chunks);
+  if (self->head_started)
+    httplib_head_parser_clear (&self->head);
 
   G_OBJECT_CLASS (httplib_response_parent_class)->finalize (object);
 }
@@ -336,8 +342,12 @@ debug_headers (HttplibHeaders *headers)
     httplib_debug_header (name, value);
 }
 
+/* One read into the connection's buffer. Without blocking, a read that
+ * would wait fails with G_IO_ERROR_WOULD_BLOCK and changes nothing, so
+ * every caller can be retried once more bytes are there. */
 static gssize
 fill_from (HttplibConnection *connection,
+           gboolean           blocking,
            GCancellable      *cancellable,
            GError           **error)
 {
@@ -349,16 +359,20 @@ fill_from (HttplibConnection *connection,
                            "the connection was closed");
       return -1;
     }
-  return httplib_read_buffer_fill (httplib_connection_get_read_buffer (connection),
-                                   input, cancellable, error);
+  if (blocking)
+    return httplib_read_buffer_fill (httplib_connection_get_read_buffer (connection),
+                                     input, cancellable, error);
+  return httplib_read_buffer_fill_nonblocking (httplib_connection_get_read_buffer (connection),
+                                               input, cancellable, error);
 }
 
 static gssize
 fill (HttplibResponse *self,
+      gboolean         blocking,
       GCancellable    *cancellable,
       GError         **error)
 {
-  return fill_from (self->connection, cancellable, error);
+  return fill_from (self->connection, blocking, cancellable, error);
 }
 
 /* Reads one head (status line and fields) into parser. */
@@ -366,6 +380,7 @@ static gboolean
 read_head (HttplibConnection *connection,
            int                debug_level,
            HttplibHeadParser *parser,
+           gboolean           blocking,
            GCancellable      *cancellable,
            GError           **error)
 {
@@ -397,7 +412,7 @@ read_head (HttplibConnection *connection,
       if (result == HTTPLIB_PARSE_DONE)
         return TRUE;
 
-      n = fill_from (connection, cancellable, error);
+      n = fill_from (connection, blocking, cancellable, error);
       if (n < 0)
         return FALSE;
       if (n == 0)
@@ -481,15 +496,14 @@ is_interim (guint status)
  * informational signal and counts it against the limit. */
 static gboolean
 read_one_head (HttplibConnection *connection,
-               gboolean           strict,
                int                debug_level,
                guint             *interim,
                HttplibHeadParser *parser,
+               gboolean           blocking,
                GCancellable      *cancellable,
                GError           **error)
 {
-  httplib_head_parser_init (parser, strict);
-  if (!read_head (connection, debug_level, parser, cancellable, error))
+  if (!read_head (connection, debug_level, parser, blocking, cancellable, error))
     return FALSE;
   if (debug_level > 0)
     debug_headers (parser->headers);
@@ -523,7 +537,8 @@ httplib_response_await_continue (HttplibConnection  *connection,
       g_autofree HttplibHeadParser *parser = g_new0 (HttplibHeadParser, 1);
       guint status;
 
-      if (!read_one_head (connection, strict, debug_level, &interim, parser,
+      httplib_head_parser_init (parser, strict);
+      if (!read_one_head (connection, debug_level, &interim, parser, TRUE,
                           cancellable, error))
         {
           httplib_head_parser_clear (parser);
@@ -547,8 +562,6 @@ httplib_response_begin (HttplibResponse   *self,
                         GCancellable      *cancellable,
                         GError           **error)
 {
-  guint interim = 0;
-
   g_return_val_if_fail (HTTPLIB_IS_RESPONSE (self), FALSE);
 
   /* Read early, instead of a 100 Continue: the body was never sent, so the
@@ -559,24 +572,32 @@ httplib_response_begin (HttplibResponse   *self,
       httplib_head_parser_free (final_head);
       return start_body (self, TRUE, error);
     }
+  return httplib_response_begin_step (self, TRUE, cancellable, error);
+}
 
+gboolean
+httplib_response_begin_step (HttplibResponse *self,
+                             gboolean         blocking,
+                             GCancellable    *cancellable,
+                             GError         **error)
+{
   for (;;)
     {
-      HttplibHeadParser parser;
-      gboolean ok;
-
-      ok = read_one_head (self->connection, self->strict, self->debug_level, &interim,
-                          &parser, cancellable, error);
-      if (ok)
-        take_head (self, &parser);
-      httplib_head_parser_clear (&parser);
-      if (!ok)
+      if (!self->head_started)
+        {
+          httplib_head_parser_init (&self->head, self->strict);
+          self->head_started = TRUE;
+        }
+      /* Without blocking, WOULD_BLOCK keeps the parser for the next try. */
+      if (!read_one_head (self->connection, self->debug_level, &self->interim, &self->head,
+                          blocking, cancellable, error))
         return FALSE;
+      take_head (self, &self->head);
+      httplib_head_parser_clear (&self->head);
+      self->head_started = FALSE;
       if (!is_interim (self->status))
-        break;
+        return start_body (self, FALSE, error);
     }
-
-  return start_body (self, FALSE, error);
 }
 
 void
@@ -608,6 +629,7 @@ static gssize
 read_raw (HttplibResponse *self,
           void            *dest,
           gsize            count,
+          gboolean         blocking,
           GCancellable    *cancellable,
           GError         **error)
 {
@@ -620,9 +642,16 @@ read_raw (HttplibResponse *self,
 
   input = httplib_connection_get_input (self->connection);
   if (count >= DIRECT_READ_MIN && input != NULL)
-    return g_input_stream_read (input, dest, count, cancellable, error);
+    {
+      if (blocking)
+        return g_input_stream_read (input, dest, count, cancellable, error);
+      if (G_IS_POLLABLE_INPUT_STREAM (input) &&
+          g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (input)))
+        return g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input),
+                                                         dest, count, cancellable, error);
+    }
 
-  n = fill (self, cancellable, error);
+  n = fill (self, blocking, cancellable, error);
   if (n <= 0)
     return n;
   return httplib_read_buffer_take (buffer, dest, count);
@@ -632,6 +661,7 @@ static gssize
 read_chunked (HttplibResponse *self,
               void            *dest,
               gsize            count,
+              gboolean         blocking,
               GCancellable    *cancellable,
               GError         **error)
 {
@@ -657,7 +687,8 @@ read_chunked (HttplibResponse *self,
         }
       if (self->chunks.stage == HTTPLIB_CHUNK_DATA && self->chunks.remaining > 0)
         {
-          n = read_raw (self, dest, MIN (count, self->chunks.remaining), cancellable, error);
+          n = read_raw (self, dest, MIN (count, self->chunks.remaining), blocking,
+                        cancellable, error);
           if (n > 0)
             {
               httplib_chunk_decoder_take (&self->chunks, n);
@@ -665,7 +696,7 @@ read_chunked (HttplibResponse *self,
             }
         }
       else
-        n = fill (self, cancellable, error);  /* a framing line is still incomplete */
+        n = fill (self, blocking, cancellable, error);  /* a framing line is still incomplete */
 
       if (n < 0)
         return -1;
@@ -678,14 +709,17 @@ read_chunked (HttplibResponse *self,
 }
 
 /* One read of body bytes: > 0, 0 at the end of the body, -1 on error.
- * Any error closes the connection, whose stream is then at an unknown place. */
-static gssize
-read_body (HttplibResponse *self,
-           void            *dest,
-           gsize            count,
-           GCancellable    *cancellable,
-           GError         **error)
+ * Any error closes the connection, whose stream is then at an unknown
+ * place; but G_IO_ERROR_WOULD_BLOCK (only without blocking) changes nothing. */
+gssize
+httplib_response_read_body (HttplibResponse *self,
+                            void            *dest,
+                            gsize            count,
+                            gboolean         blocking,
+                            GCancellable    *cancellable,
+                            GError         **error)
 {
+  g_autoptr(GError) local_error = NULL;
   gssize n = 0;
 
   if (self->state != HTTPLIB_RESPONSE_STATE_BODY || count == 0)
@@ -696,26 +730,29 @@ read_body (HttplibResponse *self,
     case HTTPLIB_BODY_NONE:
       break;
     case HTTPLIB_BODY_LENGTH:
-      n = read_raw (self, dest, MIN (count, self->remaining), cancellable, error);
+      n = read_raw (self, dest, MIN (count, self->remaining), blocking, cancellable,
+                    &local_error);
       if (n == 0)
         {
-          set_incomplete (self, error);
+          set_incomplete (self, &local_error);
           n = -1;
         }
       else if (n > 0)
         self->remaining -= n;
       break;
     case HTTPLIB_BODY_CHUNKED:
-      n = read_chunked (self, dest, count, cancellable, error);
+      n = read_chunked (self, dest, count, blocking, cancellable, &local_error);
       break;
     case HTTPLIB_BODY_UNTIL_EOF:
-      n = read_raw (self, dest, count, cancellable, error);
+      n = read_raw (self, dest, count, blocking, cancellable, &local_error);
       break;
     }
 
   if (n < 0)
     {
-      fail_body (self);
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        fail_body (self);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return -1;
     }
   self->body_read += n;
@@ -758,7 +795,7 @@ httplib_response_read_into (HttplibResponse *response,
   g_return_val_if_fail (error == NULL || *error == NULL, -1);
 
   response->gathered = 0;
-  return read_body (response, buffer, count, cancellable, error);
+  return httplib_response_read_body (response, buffer, count, TRUE, cancellable, error);
 }
 
 /* Never reserve more than this ahead of the bytes actually arriving. */
@@ -817,7 +854,8 @@ httplib_response_read (HttplibResponse *response,
       g_byte_array_set_size (out, reserve);
       space = reserve - len;
 
-      n = read_body (response, out->data + len, space, cancellable, &local_error);
+      n = httplib_response_read_body (response, out->data + len, space, TRUE, cancellable,
+                                      &local_error);
       g_byte_array_set_size (out, len + MAX (n, 0));
       if (n < 0)
         {
