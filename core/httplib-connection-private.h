@@ -47,6 +47,7 @@ struct _HttplibConnection {
   HttplibResponse        *response;       /* weak: the response whose body is being read */
   gboolean                response_pending; /* end_headers done, get_response not yet called */
   HttplibHeadParser      *early_head;     /* a final head that came instead of 100 Continue */
+  gboolean                busy;           /* an async call is under way */
 };
 
 /* Stores the state; notifies and emits state-changed when it changed. */
@@ -54,6 +55,57 @@ void httplib_connection_set_state   (HttplibConnection      *connection,
                                      HttplibConnectionState  state);
 /* Drops the stream without touching the state: callers decide what follows. */
 void httplib_connection_drop_stream (HttplibConnection      *connection);
+
+/* --- shared by the blocking and the async calls --- */
+
+/* The chain's config from the connection's settings (borrowed strings). */
+void     httplib_connection_get_chain_config (HttplibConnection  *connection,
+                                              HttplibChainConfig *config);
+/* Around opening the chain: the state and TLS info before, and after. */
+HttplibConnectionState httplib_connection_connect_begin (HttplibConnection      *connection);
+void     httplib_connection_connect_end     (HttplibConnection      *connection,
+                                             HttplibConnectionState  before,
+                                             GIOStream              *base,
+                                             GIOStream              *top);
+/* TRUE when the connection must be opened (again) before a request;
+ * closes an idle one the server closed meanwhile. */
+gboolean httplib_connection_needs_connect   (HttplibConnection *connection);
+/* A request may start: no other one, no unread response, valid method
+ * and URL (CANNOT_SEND_REQUEST, INVALID_URL). */
+gboolean httplib_connection_check_can_start (HttplibConnection *connection,
+                                             const char        *method,
+                                             const char        *url,
+                                             GError           **error);
+/* httplib_connection_check_can_start(), and every header valid. */
+gboolean httplib_connection_check_request   (HttplibConnection *connection,
+                                             const char        *method,
+                                             const char        *url,
+                                             HttplibHeaders    *headers,
+                                             GError           **error);
+/* The request line and automatic headers into the head being built. */
+void     httplib_connection_start_request   (HttplibConnection *connection,
+                                             const char        *method,
+                                             const char        *url,
+                                             gboolean           skip_host,
+                                             gboolean           skip_accept_encoding);
+/* The whole head of request(); TRUE when the body goes chunked. */
+gboolean httplib_connection_build_request   (HttplibConnection *connection,
+                                             const char        *method,
+                                             const char        *url,
+                                             HttplibBodySource *body,
+                                             HttplibHeaders    *headers);
+gboolean httplib_connection_expects_continue (HttplibBodySource *body,
+                                              HttplibHeaders    *headers);
+/* Ends the head; fills vectors with it and an in-memory body (framed
+ * when chunked), returning how many. */
+gsize    httplib_connection_end_head        (HttplibConnection *connection,
+                                             GBytes            *body,
+                                             gboolean           chunked,
+                                             GOutputVector      vectors[4],
+                                             char               size_line[24]);
+void     httplib_connection_head_sent       (HttplibConnection *connection);
+/* A write failed part way: the connection closes. */
+void     httplib_connection_fail_write      (HttplibConnection *connection);
 
 HttplibReadBuffer *httplib_connection_get_read_buffer (HttplibConnection *connection);
 /* NULL once the connection was closed under the response. */

@@ -29,15 +29,22 @@ idle_stream_is_usable (HttplibConnection *self)
   return !g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (self->input));
 }
 
+gboolean
+httplib_connection_needs_connect (HttplibConnection *self)
+{
+  if (self->stream != NULL && !idle_stream_is_usable (self))
+    httplib_connection_close (self);
+  return self->stream == NULL;
+}
+
 /* Opens the connection, or reopens it when the server closed it while idle. */
 static gboolean
 ensure_connected (HttplibConnection *self,
                   GCancellable      *cancellable,
                   GError           **error)
 {
-  if (self->stream != NULL && !idle_stream_is_usable (self))
-    httplib_connection_close (self);
-  return httplib_connection_connect (self, cancellable, error);
+  return !httplib_connection_needs_connect (self) ||
+         httplib_connection_connect (self, cancellable, error);
 }
 
 /* --- writing requests --- */
@@ -63,10 +70,16 @@ write_all (HttplibConnection *self,
                                   NULL, cancellable, error))
     return TRUE;
 
+  httplib_connection_fail_write (self);
+  return FALSE;
+}
+
+void
+httplib_connection_fail_write (HttplibConnection *self)
+{
   /* Part of a request may be out: the connection cannot carry another one. */
   httplib_connection_drop_stream (self);
   httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_CLOSED);
-  return FALSE;
 }
 
 /**
@@ -105,6 +118,25 @@ httplib_connection_put_request (HttplibConnection *connection,
   g_return_val_if_fail (url != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (!httplib_connection_check_can_start (self, method, url, error) ||
+      !ensure_connected (self, cancellable, error))
+    return FALSE;
+  httplib_connection_start_request (self, method, url, skip_host, skip_accept_encoding);
+  return TRUE;
+}
+
+gboolean
+httplib_connection_check_can_start (HttplibConnection *self,
+                                    const char        *method,
+                                    const char        *url,
+                                    GError           **error)
+{
+  if (self->busy)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CANNOT_SEND_REQUEST,
+                           "another operation is in progress on this connection");
+      return FALSE;
+    }
   if (self->response != NULL)
     {
       g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CANNOT_SEND_REQUEST,
@@ -119,11 +151,16 @@ httplib_connection_put_request (HttplibConnection *connection,
                            "a request is already in progress");
       return FALSE;
     }
-  if (!httplib_validate_method (method, error) || !httplib_validate_url (url, error))
-    return FALSE;
-  if (!ensure_connected (self, cancellable, error))
-    return FALSE;
+  return httplib_validate_method (method, error) && httplib_validate_url (url, error);
+}
 
+void
+httplib_connection_start_request (HttplibConnection *self,
+                                  const char        *method,
+                                  const char        *url,
+                                  gboolean           skip_host,
+                                  gboolean           skip_accept_encoding)
+{
   g_free (self->method);
   self->method = g_strdup (method);
   g_string_truncate (self->request, 0);
@@ -142,7 +179,6 @@ httplib_connection_put_request (HttplibConnection *connection,
     httplib_write_header (self->request, "Accept-Encoding", "identity");
 
   httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_REQUEST_STARTED);
-  return TRUE;
 }
 
 static gboolean
@@ -222,17 +258,14 @@ httplib_connection_put_headerv (HttplibConnection  *connection,
   return TRUE;
 }
 
-/* Ends the head and writes it, with an in-memory body in the same write. */
-static gboolean
-send_head (HttplibConnection *self,
-           GBytes            *body,
-           gboolean           chunked,
-           GCancellable      *cancellable,
-           GError           **error)
+gsize
+httplib_connection_end_head (HttplibConnection *self,
+                             GBytes            *body,
+                             gboolean           chunked,
+                             GOutputVector      vectors[4],
+                             char               size_line[24])
 {
-  GOutputVector vectors[4];
   gsize n = 0;
-  char size_line[24];
 
   g_string_append_len (self->request, "\r\n", 2);
   vectors[n].buffer = self->request->str;
@@ -245,8 +278,7 @@ send_head (HttplibConnection *self,
       if (chunked)
         {
           vectors[n].buffer = size_line;
-          vectors[n++].size = g_snprintf (size_line, sizeof size_line,
-                                          "%" G_GSIZE_MODIFIER "x\r\n", size);
+          vectors[n++].size = g_snprintf (size_line, 24, "%" G_GSIZE_MODIFIER "x\r\n", size);
         }
       vectors[n].buffer = data;
       vectors[n++].size = size;
@@ -261,11 +293,31 @@ send_head (HttplibConnection *self,
       vectors[n].buffer = "0\r\n\r\n";
       vectors[n++].size = 5;
     }
+  return n;
+}
+
+void
+httplib_connection_head_sent (HttplibConnection *self)
+{
+  httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_REQUEST_SENT);
+  self->response_pending = TRUE;
+}
+
+/* Ends the head and writes it, with an in-memory body in the same write. */
+static gboolean
+send_head (HttplibConnection *self,
+           GBytes            *body,
+           gboolean           chunked,
+           GCancellable      *cancellable,
+           GError           **error)
+{
+  GOutputVector vectors[4];
+  char size_line[24];
+  gsize n = httplib_connection_end_head (self, body, chunked, vectors, size_line);
 
   if (!write_all (self, vectors, n, cancellable, error))
     return FALSE;
-  httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_REQUEST_SENT);
-  self->response_pending = TRUE;
+  httplib_connection_head_sent (self);
   return TRUE;
 }
 
@@ -589,14 +641,38 @@ httplib_connection_request (HttplibConnection *connection,
 {
   HttplibConnection *self = connection;
   g_autoptr(GBytes) in_memory = NULL;
-  gboolean has_length, has_encoding, chunked = FALSE;
-  HttplibHeadersIter iter;
-  const char *name, *value;
+  gboolean chunked;
 
   g_return_val_if_fail (HTTPLIB_IS_CONNECTION (self), FALSE);
   g_return_val_if_fail (method != NULL && url != NULL, FALSE);
   g_return_val_if_fail (body == NULL || HTTPLIB_IS_BODY_SOURCE (body), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!httplib_connection_check_request (self, method, url, headers, error) ||
+      !ensure_connected (self, cancellable, error))
+    return FALSE;
+  chunked = httplib_connection_build_request (self, method, url, body, headers);
+
+  if (httplib_connection_expects_continue (body, headers))
+    return send_after_continue (self, body, chunked, cancellable, error);
+
+  in_memory = body ? httplib_body_source_get_bytes (body) : NULL;
+  if (!send_head (self, in_memory, chunked, cancellable, error))
+    return FALSE;
+  if (body != NULL && in_memory == NULL)
+    return send_streamed_body (self, body, chunked, cancellable, error);
+  return TRUE;
+}
+
+gboolean
+httplib_connection_check_request (HttplibConnection *self,
+                                  const char        *method,
+                                  const char        *url,
+                                  HttplibHeaders    *headers,
+                                  GError           **error)
+{
+  HttplibHeadersIter iter;
+  const char *name, *value;
 
   /* Validate every header first: a bad one must not leave a request half-built. */
   if (headers != NULL)
@@ -606,15 +682,26 @@ httplib_connection_request (HttplibConnection *connection,
         if (!httplib_validate_header (name, value, error))
           return FALSE;
     }
+  return httplib_connection_check_can_start (self, method, url, error);
+}
+
+gboolean
+httplib_connection_build_request (HttplibConnection *self,
+                                  const char        *method,
+                                  const char        *url,
+                                  HttplibBodySource *body,
+                                  HttplibHeaders    *headers)
+{
+  gboolean has_length, has_encoding, chunked = FALSE;
+  HttplibHeadersIter iter;
+  const char *name, *value;
 
   has_length = headers && httplib_headers_contains (headers, "Content-Length");
   has_encoding = headers && httplib_headers_contains (headers, "Transfer-Encoding");
 
-  if (!httplib_connection_put_request (self, method, url,
-                                       headers && httplib_headers_contains (headers, "Host"),
-                                       headers && httplib_headers_contains (headers, "Accept-Encoding"),
-                                       cancellable, error))
-    return FALSE;
+  httplib_connection_start_request (self, method, url,
+                                    headers && httplib_headers_contains (headers, "Host"),
+                                    headers && httplib_headers_contains (headers, "Accept-Encoding"));
 
   if (!has_length && !has_encoding)
     {
@@ -643,17 +730,15 @@ httplib_connection_request (HttplibConnection *connection,
       while (httplib_headers_iter_next (&iter, &name, &value))
         httplib_write_header (self->request, name, value);
     }
+  return chunked;
+}
 
-  if (body != NULL && headers != NULL && httplib_body_source_get_length (body) != 0 &&
-      httplib_headers_value_has_token (headers, "Expect", "100-continue"))
-    return send_after_continue (self, body, chunked, cancellable, error);
-
-  in_memory = body ? httplib_body_source_get_bytes (body) : NULL;
-  if (!send_head (self, in_memory, chunked, cancellable, error))
-    return FALSE;
-  if (body != NULL && in_memory == NULL)
-    return send_streamed_body (self, body, chunked, cancellable, error);
-  return TRUE;
+gboolean
+httplib_connection_expects_continue (HttplibBodySource *body,
+                                     HttplibHeaders    *headers)
+{
+  return body != NULL && headers != NULL && httplib_body_source_get_length (body) != 0 &&
+         httplib_headers_value_has_token (headers, "Expect", "100-continue");
 }
 
 /**

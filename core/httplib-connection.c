@@ -492,13 +492,11 @@ on_transport_event (HttplibTransportEvent  event,
     g_signal_emit (self, signals[SIGNAL_EVENT], 0, event, stream);
 }
 
-/* The transports are made once and kept, so a reconnect can reuse their state. */
-static gboolean
-open_chain (HttplibConnection *self,
-            GCancellable      *cancellable,
-            GError           **error)
+void
+httplib_connection_get_chain_config (HttplibConnection  *self,
+                                     HttplibChainConfig *config)
 {
-  HttplibChainConfig config = {
+  *config = (HttplibChainConfig) {
     .transport = self->transport_name,
     .host = self->host,
     .port = (guint16) self->port,
@@ -510,13 +508,41 @@ open_chain (HttplibConnection *self,
     .tunnel_headers = self->tunnel_headers,
     .tls_settings = self->tls_settings,
   };
+}
 
-  if (!httplib_chain_open (self->chain, &config, &self->base_stream, &self->stream,
-                           cancellable, error))
-    return FALSE;
-  self->input = g_io_stream_get_input_stream (self->stream);
-  self->output = g_io_stream_get_output_stream (self->stream);
-  return TRUE;
+HttplibConnectionState
+httplib_connection_connect_begin (HttplibConnection *self)
+{
+  HttplibConnectionState before = self->state;
+
+  httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_CONNECTING);
+  if (self->tls_info != NULL)
+    {
+      g_clear_object (&self->tls_info);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_INFO]);
+    }
+  return before;
+}
+
+/* Takes base and top, the chain's streams, or NULL when opening failed. */
+void
+httplib_connection_connect_end (HttplibConnection      *self,
+                                HttplibConnectionState  before,
+                                GIOStream              *base,
+                                GIOStream              *top)
+{
+  if (top == NULL)
+    {
+      httplib_connection_set_state (self, before == HTTPLIB_CONNECTION_STATE_DISCONNECTED
+                                          ? HTTPLIB_CONNECTION_STATE_DISCONNECTED
+                                          : HTTPLIB_CONNECTION_STATE_CLOSED);
+      return;
+    }
+  self->base_stream = base;
+  self->stream = top;
+  self->input = g_io_stream_get_input_stream (top);
+  self->output = g_io_stream_get_output_stream (top);
+  httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_IDLE);
 }
 
 /**
@@ -540,31 +566,28 @@ httplib_connection_connect (HttplibConnection *connection,
                             GCancellable      *cancellable,
                             GError           **error)
 {
+  HttplibChainConfig config;
   HttplibConnectionState before;
+  GIOStream *base = NULL, *top = NULL;
 
   g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (connection->busy)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE,
+                           "another operation is in progress on this connection");
+      return FALSE;
+    }
   if (connection->stream != NULL)
     return TRUE;
 
-  before = connection->state;
-  httplib_connection_set_state (connection, HTTPLIB_CONNECTION_STATE_CONNECTING);
-  if (connection->tls_info != NULL)
-    {
-      g_clear_object (&connection->tls_info);
-      g_object_notify_by_pspec (G_OBJECT (connection), properties[PROP_TLS_INFO]);
-    }
-  if (!open_chain (connection, cancellable, error))
-    {
-      g_clear_object (&connection->base_stream);
-      httplib_connection_set_state (connection, before == HTTPLIB_CONNECTION_STATE_DISCONNECTED
-                             ? HTTPLIB_CONNECTION_STATE_DISCONNECTED
-                             : HTTPLIB_CONNECTION_STATE_CLOSED);
-      return FALSE;
-    }
-  httplib_connection_set_state (connection, HTTPLIB_CONNECTION_STATE_IDLE);
-  return TRUE;
+  before = httplib_connection_connect_begin (connection);
+  httplib_connection_get_chain_config (connection, &config);
+  if (!httplib_chain_open (connection->chain, &config, &base, &top, cancellable, error))
+    base = top = NULL;
+  httplib_connection_connect_end (connection, before, base, top);
+  return top != NULL;
 }
 
 /**
@@ -619,6 +642,12 @@ httplib_connection_get_response (HttplibConnection *connection,
   g_return_val_if_fail (HTTPLIB_IS_CONNECTION (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (self->busy)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE,
+                           "another operation is in progress on this connection");
+      return NULL;
+    }
   if (!self->response_pending || self->stream == NULL)
     {
       g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_RESPONSE_NOT_READY,
