@@ -16,4 +16,13 @@ gboolean       httplib_chunked_output_stream_finish (HttplibChunkedOutputStream 
                                                      GCancellable               *cancellable,
                                                      GError                    **error);
 
+/* The zero chunk without blocking. */
+void           httplib_chunked_output_stream_finish_async  (HttplibChunkedOutputStream *stream,
+                                                            GCancellable               *cancellable,
+                                                            GAsyncReadyCallback         callback,
+                                                            gpointer                    user_data);
+gboolean       httplib_chunked_output_stream_finish_finish (HttplibChunkedOutputStream *stream,
+                                                            GAsyncResult               *result,
+                                                            GError                    **error);
+
 G_END_DECLS

@@ -48,11 +48,17 @@ struct _HttplibConnection {
   gboolean                response_pending; /* end_headers done, get_response not yet called */
   HttplibHeadParser      *early_head;     /* a final head that came instead of 100 Continue */
   gboolean                busy;           /* an async call is under way */
+  guint                   generation;     /* counts dropped streams, for async calls to notice */
 };
 
 /* Stores the state; notifies and emits state-changed when it changed. */
 void httplib_connection_set_state   (HttplibConnection      *connection,
                                      HttplibConnectionState  state);
+/* Forgets the streams without closing them (the caller closes and unrefs
+ * *top and *base, which may be NULL), and detaches any response. */
+void httplib_connection_release_streams (HttplibConnection  *connection,
+                                         GIOStream         **top,
+                                         GIOStream         **base);
 /* Drops the stream without touching the state: callers decide what follows. */
 void httplib_connection_drop_stream (HttplibConnection      *connection);
 
@@ -104,6 +110,19 @@ gsize    httplib_connection_end_head        (HttplibConnection *connection,
                                              GOutputVector      vectors[4],
                                              char               size_line[24]);
 void     httplib_connection_head_sent       (HttplibConnection *connection);
+/* The response for the request sent, its head not read yet; errors
+ * RESPONSE_NOT_READY, or IMPROPER_CONNECTION_STATE while busy. */
+HttplibResponse *httplib_connection_take_response (HttplibConnection *connection,
+                                                   GError           **error);
+
+/* Async calls: calls retry (on the task's context) once the input may have
+ * more bytes, or with an error (transfer full) when the read under it
+ * failed or the connection was closed meanwhile. */
+typedef void (*HttplibRetryFunc) (GTask *task, GError *error);
+void     httplib_connection_wait_input      (HttplibConnection *connection,
+                                             GTask             *task,
+                                             HttplibRetryFunc   retry);
+
 /* A write failed part way: the connection closes. */
 void     httplib_connection_fail_write      (HttplibConnection *connection);
 

@@ -580,8 +580,12 @@ send_after_continue (HttplibConnection *self,
     goto failed;
   if (ready)
     {
-      if (!httplib_response_await_continue (self, self->strict, self->debug_level,
-                                            &self->early_head, cancellable, error))
+      HttplibContinueWait wait = { 0 };
+      gboolean ok = httplib_response_await_continue (&wait, self, self->strict, self->debug_level,
+                                                     TRUE, &self->early_head, cancellable, error);
+
+      httplib_continue_wait_clear (&wait);
+      if (!ok)
         goto failed;
       if (self->early_head != NULL)
         {

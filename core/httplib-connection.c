@@ -91,7 +91,9 @@ httplib_connection_set_state (HttplibConnection      *self,
 }
 
 void
-httplib_connection_drop_stream (HttplibConnection *self)
+httplib_connection_release_streams (HttplibConnection  *self,
+                                    GIOStream         **top,
+                                    GIOStream         **base)
 {
   if (self->response != NULL)
     {
@@ -100,17 +102,30 @@ httplib_connection_drop_stream (HttplibConnection *self)
       self->response = NULL;
       httplib_response_detach (response);
     }
-  if (self->stream != NULL)
-    g_io_stream_close (self->stream, NULL, NULL);
-  if (self->base_stream != NULL && self->base_stream != self->stream)
-    g_io_stream_close (self->base_stream, NULL, NULL);
+  *top = g_steal_pointer (&self->stream);
+  *base = g_steal_pointer (&self->base_stream);
+  if (*base == *top)
+    g_clear_object (base);
   self->input = NULL;
   self->output = NULL;
-  g_clear_object (&self->stream);
-  g_clear_object (&self->base_stream);
   httplib_read_buffer_reset (&self->buffer);
   self->response_pending = FALSE;
   g_clear_pointer (&self->early_head, httplib_head_parser_free);
+  self->generation++;
+}
+
+void
+httplib_connection_drop_stream (HttplibConnection *self)
+{
+  g_autoptr(GIOStream) top = NULL;
+  g_autoptr(GIOStream) base = NULL;
+
+  httplib_connection_release_streams (self, &top, &base);
+  /* The top first: TLS says close_notify on the socket below. */
+  if (top != NULL)
+    g_io_stream_close (top, NULL, NULL);
+  if (base != NULL)
+    g_io_stream_close (base, NULL, NULL);
 }
 
 static void
@@ -642,6 +657,23 @@ httplib_connection_get_response (HttplibConnection *connection,
   g_return_val_if_fail (HTTPLIB_IS_CONNECTION (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  response = httplib_connection_take_response (self, error);
+  if (response == NULL)
+    return NULL;
+  if (!httplib_response_begin (response, g_steal_pointer (&self->early_head), cancellable, error))
+    {
+      httplib_connection_close (self);
+      return NULL;
+    }
+  return g_steal_pointer (&response);
+}
+
+HttplibResponse *
+httplib_connection_take_response (HttplibConnection  *self,
+                                  GError            **error)
+{
+  HttplibResponse *response;
+
   if (self->busy)
     {
       g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE,
@@ -663,13 +695,7 @@ httplib_connection_get_response (HttplibConnection *connection,
   response = httplib_response_new (self, self->method, self->strict, self->debug_level);
   self->response = response;
   httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_RESPONSE_ACTIVE);
-
-  if (!httplib_response_begin (response, g_steal_pointer (&self->early_head), cancellable, error))
-    {
-      httplib_connection_close (self);
-      return NULL;
-    }
-  return g_steal_pointer (&response);
+  return response;
 }
 
 HttplibReadBuffer *

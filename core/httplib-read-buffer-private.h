@@ -39,7 +39,6 @@ void   httplib_read_buffer_fill_async  (HttplibReadBuffer   *buffer,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data);
 gssize httplib_read_buffer_fill_finish (HttplibReadBuffer *buffer,
-                                        GInputStream      *stream,
                                         GAsyncResult      *result,
                                         GError           **error);
 gsize  httplib_read_buffer_take  (HttplibReadBuffer *buffer,

@@ -108,8 +108,37 @@ httplib_read_buffer_fill_nonblocking (HttplibReadBuffer *buffer,
   return n;
 }
 
-/* One read through GIO's async machinery (a worker thread for streams
- * that cannot be polled). The buffer must not change until it finishes. */
+typedef struct {
+  char  *data;
+  gsize  size;
+} Chunk;
+
+static void
+chunk_free (Chunk *chunk)
+{
+  g_free (chunk->data);
+  g_free (chunk);
+}
+
+static void
+on_chunk_read (GObject      *stream,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (stream), result, &error);
+
+  if (n < 0)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, n);
+}
+
+/* One read through GIO's async machinery, for streams that cannot be
+ * polled (GIO then reads in a worker thread). It reads into a chunk of its
+ * own, copied in by the finish call, so the buffer itself may be reset or
+ * grown meanwhile without harm. */
 void
 httplib_read_buffer_fill_async (HttplibReadBuffer   *buffer,
                                 GInputStream        *stream,
@@ -117,33 +146,43 @@ httplib_read_buffer_fill_async (HttplibReadBuffer   *buffer,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  g_autoptr(GError) error = NULL;
+  GTask *task = g_task_new (stream, cancellable, callback, user_data);
+  Chunk *chunk = g_new0 (Chunk, 1);
+  GError *error = NULL;
 
+  g_task_set_source_tag (task, httplib_read_buffer_fill_async);
+  g_task_set_task_data (task, chunk, (GDestroyNotify) chunk_free);
   if (!check_room (buffer, &error))
     {
-      g_task_report_error (stream, callback, user_data, httplib_read_buffer_fill_async,
-                           g_steal_pointer (&error));
+      g_task_return_error (task, error);
+      g_object_unref (task);
       return;
     }
-  g_input_stream_read_async (stream, buffer->data + buffer->end, buffer->size - buffer->end,
-                             G_PRIORITY_DEFAULT, cancellable, callback, user_data);
+  chunk->size = buffer->size - buffer->end;
+  chunk->data = g_malloc (chunk->size);
+  g_input_stream_read_async (stream, chunk->data, chunk->size, G_PRIORITY_DEFAULT,
+                             cancellable, on_chunk_read, task);
 }
 
 gssize
 httplib_read_buffer_fill_finish (HttplibReadBuffer *buffer,
-                                 GInputStream      *stream,
                                  GAsyncResult      *result,
                                  GError           **error)
 {
-  gssize n;
+  Chunk *chunk = g_task_get_task_data (G_TASK (result));
+  gssize n = g_task_propagate_int (G_TASK (result), error);
 
-  if (g_async_result_is_tagged (result, httplib_read_buffer_fill_async))
-    return g_task_propagate_int (G_TASK (result), error);
-  n = g_input_stream_read_finish (stream, result, error);
-  if (n > 0)
-    buffer->end += n;
-  else if (n == 0)
+  if (n == 0)
     buffer->eof = TRUE;
+  if (n <= 0)
+    return n;
+  if (!check_room (buffer, error) || buffer->size - buffer->end < (gsize) n)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "read buffer full");
+      return -1;
+    }
+  memcpy (buffer->data + buffer->end, chunk->data, n);
+  buffer->end += n;
   return n;
 }
 

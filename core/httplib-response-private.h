@@ -33,15 +33,42 @@ gssize           httplib_response_read_body  (HttplibResponse *response,
                                               GCancellable    *cancellable,
                                               GError         **error);
 
-/* For Expect: 100-continue, before the body is sent: reads interim heads
- * up to a 100 (TRUE, *final_head NULL: send the body) or up to a final
- * head (TRUE, *final_head set: skip the body and pass it to begin()). */
-gboolean         httplib_response_await_continue (HttplibConnection  *connection,
-                                                  gboolean            strict,
-                                                  int                 debug_level,
-                                                  HttplibHeadParser **final_head,
-                                                  GCancellable       *cancellable,
-                                                  GError            **error);
+/* Expect: 100-continue, before the body is sent: reads interim heads up
+ * to a 100 (TRUE, *final_head NULL: send the body) or up to a final head
+ * (TRUE, *final_head set: skip the body and pass it to begin()). Without
+ * blocking it may fail with G_IO_ERROR_WOULD_BLOCK and be called again
+ * with the same wait; clear the wait when done. */
+typedef struct {
+  HttplibHeadParser *parser;   /* the head being read, or NULL between heads */
+  guint              interim;
+} HttplibContinueWait;
+
+gboolean         httplib_response_await_continue (HttplibContinueWait *wait,
+                                                  HttplibConnection   *connection,
+                                                  gboolean             strict,
+                                                  int                  debug_level,
+                                                  gboolean             blocking,
+                                                  HttplibHeadParser  **final_head,
+                                                  GCancellable        *cancellable,
+                                                  GError             **error);
+void             httplib_continue_wait_clear     (HttplibContinueWait *wait);
+
+/* For the async reads and the input stream: one read at a time. */
+gboolean         httplib_response_check_not_reading (HttplibResponse  *response,
+                                                     GError          **error);
+void             httplib_response_set_reading    (HttplibResponse *response,
+                                                  gboolean         reading);
+/* NULL once detached. */
+HttplibConnection *httplib_response_get_connection (HttplibResponse *response);
+/* A read would return at once: bytes are buffered, or the body is over. */
+gboolean         httplib_response_has_buffered_body (HttplibResponse *response);
+/* What httplib_response_get_partial() returns after an IncompleteRead. */
+void             httplib_response_keep_partial   (HttplibResponse *response,
+                                                  GBytes          *partial);
+/* The bytes the running read gathered, for IncompleteRead's message. */
+void             httplib_response_set_gathered   (HttplibResponse *response,
+                                                  gsize            gathered);
+
 /* The connection closed under the response. */
 void             httplib_response_detach (HttplibResponse   *response);
 

@@ -51,6 +51,7 @@ struct _HttplibResponse {
   gsize                 gathered;      /* bytes the running read() holds, for its message */
   GHashTable           *joined;        /* name -> "v1, v2" for get_header() */
 
+  gboolean              reading;       /* an async read or the input stream's is under way */
   HttplibHeadParser     head;          /* the head being read, kept across retries */
   gboolean              head_started;
   guint                 interim;       /* interim responses so far */
@@ -522,38 +523,45 @@ read_one_head (HttplibConnection *connection,
 }
 
 gboolean
-httplib_response_await_continue (HttplibConnection  *connection,
-                                 gboolean            strict,
-                                 int                 debug_level,
-                                 HttplibHeadParser **final_head,
-                                 GCancellable       *cancellable,
-                                 GError            **error)
+httplib_response_await_continue (HttplibContinueWait *wait,
+                                 HttplibConnection   *connection,
+                                 gboolean             strict,
+                                 int                  debug_level,
+                                 gboolean             blocking,
+                                 HttplibHeadParser  **final_head,
+                                 GCancellable        *cancellable,
+                                 GError             **error)
 {
-  guint interim = 0;
-
   *final_head = NULL;
   for (;;)
     {
-      g_autofree HttplibHeadParser *parser = g_new0 (HttplibHeadParser, 1);
       guint status;
 
-      httplib_head_parser_init (parser, strict);
-      if (!read_one_head (connection, debug_level, &interim, parser, TRUE,
-                          cancellable, error))
+      if (wait->parser == NULL)
         {
-          httplib_head_parser_clear (parser);
-          return FALSE;
+          wait->parser = g_new0 (HttplibHeadParser, 1);
+          httplib_head_parser_init (wait->parser, strict);
         }
-      status = parser->status;
+      if (!read_one_head (connection, debug_level, &wait->interim, wait->parser, blocking,
+                          cancellable, error))
+        return FALSE;
+      status = wait->parser->status;
       if (!is_interim (status))
         {
-          *final_head = g_steal_pointer (&parser);
+          *final_head = g_steal_pointer (&wait->parser);
           return TRUE;
         }
-      httplib_head_parser_clear (parser);
+      g_clear_pointer (&wait->parser, httplib_head_parser_free);
       if (status == 100)
         return TRUE;
     }
+}
+
+void
+httplib_continue_wait_clear (HttplibContinueWait *wait)
+{
+  g_clear_pointer (&wait->parser, httplib_head_parser_free);
+  wait->interim = 0;
 }
 
 gboolean
@@ -598,6 +606,53 @@ httplib_response_begin_step (HttplibResponse *self,
       if (!is_interim (self->status))
         return start_body (self, FALSE, error);
     }
+}
+
+gboolean
+httplib_response_check_not_reading (HttplibResponse  *self,
+                                    GError          **error)
+{
+  if (!self->reading)
+    return TRUE;
+  g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE,
+                       "another read is in progress on this response");
+  return FALSE;
+}
+
+void
+httplib_response_set_reading (HttplibResponse *self,
+                              gboolean         reading)
+{
+  self->reading = reading;
+}
+
+HttplibConnection *
+httplib_response_get_connection (HttplibResponse *self)
+{
+  return self->connection;
+}
+
+gboolean
+httplib_response_has_buffered_body (HttplibResponse *self)
+{
+  if (self->state != HTTPLIB_RESPONSE_STATE_BODY || self->connection == NULL)
+    return TRUE;  /* a read returns at once: the end, or an error */
+  return httplib_read_buffer_available (httplib_connection_get_read_buffer (self->connection)) > 0;
+}
+
+void
+httplib_response_keep_partial (HttplibResponse *self,
+                               GBytes          *partial)
+{
+  g_clear_pointer (&self->partial, g_bytes_unref);
+  self->partial = g_bytes_ref (partial);
+}
+
+void
+httplib_response_set_gathered (HttplibResponse *self,
+                               gsize            gathered)
+{
+  self->gathered = gathered;
 }
 
 void
@@ -794,6 +849,8 @@ httplib_response_read_into (HttplibResponse *response,
   g_return_val_if_fail (buffer != NULL || count == 0, -1);
   g_return_val_if_fail (error == NULL || *error == NULL, -1);
 
+  if (!httplib_response_check_not_reading (response, error))
+    return -1;
   response->gathered = 0;
   return httplib_response_read_body (response, buffer, count, TRUE, cancellable, error);
 }
@@ -835,6 +892,8 @@ httplib_response_read (HttplibResponse *response,
   g_return_val_if_fail (HTTPLIB_IS_RESPONSE (response), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (!httplib_response_check_not_reading (response, error))
+    return NULL;
   want = amt < 0 ? G_MAXUINT64 : (guint64) amt;
   if (response->mode == HTTPLIB_BODY_LENGTH)
     want = MIN (want, response->remaining);

@@ -106,6 +106,48 @@ HttplibResponse *httplib_connection_get_response (HttplibConnection *connection,
                                                   GCancellable      *cancellable,
                                                   GError           **error);
 
+/* Without blocking, on the caller's thread-default main context. */
+HTTPLIB_AVAILABLE_IN_ALL
+void      httplib_connection_connect_async  (HttplibConnection   *connection,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+HTTPLIB_AVAILABLE_IN_ALL
+gboolean  httplib_connection_connect_finish (HttplibConnection   *connection,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+HTTPLIB_AVAILABLE_IN_ALL
+void      httplib_connection_request_async  (HttplibConnection   *connection,
+                                             const char          *method,
+                                             const char          *url,
+                                             HttplibBodySource   *body,
+                                             HttplibHeaders      *headers,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+HTTPLIB_AVAILABLE_IN_ALL
+gboolean  httplib_connection_request_finish (HttplibConnection   *connection,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+HTTPLIB_AVAILABLE_IN_ALL
+void      httplib_connection_get_response_async (HttplibConnection   *connection,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+HTTPLIB_AVAILABLE_IN_ALL
+HttplibResponse *httplib_connection_get_response_finish (HttplibConnection  *connection,
+                                                         GAsyncResult       *result,
+                                                         GError            **error);
+HTTPLIB_AVAILABLE_IN_ALL
+void      httplib_connection_close_async    (HttplibConnection   *connection,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+HTTPLIB_AVAILABLE_IN_ALL
+gboolean  httplib_connection_close_finish   (HttplibConnection   *connection,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+
 HTTPLIB_AVAILABLE_IN_ALL
 gboolean  httplib_connection_put_request    (HttplibConnection  *connection,
                                              const char         *method,

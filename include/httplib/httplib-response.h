@@ -45,6 +45,29 @@ gssize          httplib_response_read_into     (HttplibResponse *response,
                                                 GError         **error);
 HTTPLIB_AVAILABLE_IN_ALL
 GBytes         *httplib_response_get_partial   (HttplibResponse *response);
+
+/* Without blocking, on the caller's thread-default main context. */
+HTTPLIB_AVAILABLE_IN_ALL
+void            httplib_response_read_async      (HttplibResponse     *response,
+                                                  gsize                count,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+HTTPLIB_AVAILABLE_IN_ALL
+GBytes         *httplib_response_read_finish     (HttplibResponse     *response,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+HTTPLIB_AVAILABLE_IN_ALL
+void            httplib_response_read_all_async  (HttplibResponse     *response,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+HTTPLIB_AVAILABLE_IN_ALL
+GBytes         *httplib_response_read_all_finish (HttplibResponse     *response,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+HTTPLIB_AVAILABLE_IN_ALL
+GInputStream   *httplib_response_get_input_stream (HttplibResponse    *response);
 HTTPLIB_AVAILABLE_IN_ALL
 void            httplib_response_close         (HttplibResponse *response);
 
