@@ -311,9 +311,11 @@ on_chunks_finished (GObject      *source,
                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  RequestData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
-  if (httplib_chunked_output_stream_finish_finish (HTTPLIB_CHUNKED_OUTPUT_STREAM (source),
+  /* The source is the stream under the chunker, which wrote the zero chunk. */
+  if (httplib_chunked_output_stream_finish_finish (HTTPLIB_CHUNKED_OUTPUT_STREAM (data->chunker),
                                                    result, &error))
     request_done (task, NULL);
   else
@@ -332,9 +334,13 @@ on_body_written (GObject      *source,
   if (!httplib_body_source_write_to_finish (HTTPLIB_BODY_SOURCE (source), result, &error))
     request_failed (task, error);
   else if (data->chunker != NULL)
-    httplib_chunked_output_stream_finish_async (HTTPLIB_CHUNKED_OUTPUT_STREAM (data->chunker),
-                                                g_task_get_cancellable (task),
-                                                on_chunks_finished, g_steal_pointer (&task));
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      httplib_chunked_output_stream_finish_async (HTTPLIB_CHUNKED_OUTPUT_STREAM (data->chunker),
+                                                  cancellable, on_chunks_finished,
+                                                  g_steal_pointer (&task));
+    }
   else
     request_done (task, NULL);
 }
