@@ -77,6 +77,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class ConnectProxy(socketserver.StreamRequestHandler):
     """Answers CONNECT to a loopback port with 200 and relays both ways."""
 
+    disable_nagle_algorithm = True  # relayed pieces go on at once, both ways
+
     def handle(self):
         head = []
         while True:
@@ -94,6 +96,7 @@ class ConnectProxy(socketserver.StreamRequestHandler):
             return
         try:
             upstream = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
+            upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             self.wfile.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
             return
