@@ -267,6 +267,8 @@ have_ipv6_loopback (void)
   return socket != NULL && g_socket_bind (socket, address, FALSE, NULL);
 }
 
+static void slow_body_handler (TestConn *conn, guint index, gpointer user_data);
+
 /* --- requests and their options --- */
 
 START_TEST (test_get)
@@ -711,6 +713,15 @@ START_TEST (test_local_file_errors)
   assert_failed (data, EXIT_LOCAL, "data-file: cannot open '/nonexistent/body': ");
   assert_failed (output, EXIT_LOCAL, "output: cannot open '/nonexistent/dir/out': ");
   ck_assert_uint_eq (test_server_get_n_requests (server), 0);
+  if (g_file_test ("/dev/full", G_FILE_TEST_EXISTS))
+    {
+      /* The body is bigger than stdio's buffer, so the write fails before the flush. */
+      g_autoptr(TestServer) big = test_server_new (slow_body_handler, NULL);
+      g_autofree char *big_url = url_for (big, "http", "127.0.0.1", "/big");
+      g_autoptr(Run) full = fetch ("-o", "/dev/full", big_url);
+
+      assert_failed (full, EXIT_LOCAL, "output: /dev/full: No space left on device\n");
+    }
 }
 END_TEST
 

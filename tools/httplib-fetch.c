@@ -440,6 +440,7 @@ fetch_once (Fetch *fetch)
   guint status;
   FetchExit exit_status;
   char buffer[64 * 1024];
+  int write_errno = 0;
   gssize n;
 
   if ((exit_status = make_body (&body)) != FETCH_EXIT_OK)
@@ -472,10 +473,16 @@ fetch_once (Fetch *fetch)
     fetch_progress_watch (fetch->progress, response);
   while ((n = httplib_response_read_into (response, buffer, sizeof buffer, NULL, &error)) > 0)
     if (!write_out (fetch->output, buffer, n))
-      return fail (FETCH_EXIT_LOCAL, "output", "%s: %s",
-                   opt_output != NULL ? opt_output : "standard output", g_strerror (errno));
+      {
+        write_errno = errno;
+        break;
+      }
+  /* The bar's line ends before any error goes below it. */
   if (fetch->progress != NULL)
     fetch_progress_finish (fetch->progress);
+  if (n > 0)
+    return fail (FETCH_EXIT_LOCAL, "output", "%s: %s",
+                 opt_output != NULL ? opt_output : "standard output", g_strerror (write_errno));
   if (n < 0)
     return fail_with_error (error, PHASE_RESPONSE, FALSE);
   if (fflush (fetch->output) != 0)
