@@ -26,7 +26,8 @@ struct _FetchProgress {
   gboolean         drawn;
 };
 
-char *
+/* One line of the bar, without the carriage return. */
+static char *
 fetch_progress_format (guint64 received,
                        gint64  total,
                        double  seconds)

@@ -17,12 +17,6 @@ void           fetch_progress_watch  (FetchProgress   *progress,
 /* Draws the last state and ends the line. */
 void           fetch_progress_finish (FetchProgress   *progress);
 
-/* One line of the bar, without the carriage return: exposed for clarity of
- * the format, which the man page documents. */
-char          *fetch_progress_format (guint64          received,
-                                      gint64           total,
-                                      double           seconds);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FetchProgress, fetch_progress_free)
 
 G_END_DECLS
