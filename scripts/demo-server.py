@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """A small local HTTP/1.1 and HTTPS server for the README's demo.
 
-Answers GET / with a page, other GETs with 404, HEAD like GET without a body,
-and echoes the size of POST and PUT bodies. Listens on 127.0.0.1 only and
+Answers GET / with a page, GET /bytes/N with N bytes, other GETs with 404,
+HEAD like GET without a body, and echoes the size of POST and PUT bodies
+(with Content-Length or chunked). Listens on 127.0.0.1 only and
 writes the port it got to the file named by its first argument. Given a
 certificate and key file as well, it also serves HTTPS on a second port and
 runs a CONNECT proxy (to 127.0.0.1 and localhost only) on a third, and writes
@@ -19,6 +20,7 @@ import threading
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, so the demo reuses one connection
+    disable_nagle_algorithm = True  # the head and the body are two writes: no delayed-ACK stall
 
     def _reply(self, status, body, send_body=True):
         self.send_response(status)
@@ -31,6 +33,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/":
             self._reply(200, b"Hello from the libhttplib demo server\n")
+        elif self.path.startswith("/bytes/") and self.path[7:].isdigit() and int(self.path[7:]) <= 1 << 30:
+            size = int(self.path[7:])
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            block = b"x" * 65536
+            while size > 0:
+                self.wfile.write(block[:size])
+                size -= min(size, len(block))
         else:
             self._reply(404, b"Not Found\n")
 
@@ -38,6 +50,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._reply(200, b"Hello from the libhttplib demo server\n", send_body=False)
 
     def _read_body(self):
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            body = b""
+            while True:
+                size = int(self.rfile.readline(1024).split(b";")[0], 16)
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return body
+                body += self.rfile.read(size)
+                self.rfile.readline(1024)
         return self.rfile.read(int(self.headers.get("Content-Length", "0")))
 
     def do_POST(self):
@@ -54,6 +76,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 class ConnectProxy(socketserver.StreamRequestHandler):
     """Answers CONNECT to a loopback port with 200 and relays both ways."""
+
+    disable_nagle_algorithm = True  # relayed pieces go on at once, both ways
 
     def handle(self):
         head = []
@@ -72,6 +96,7 @@ class ConnectProxy(socketserver.StreamRequestHandler):
             return
         try:
             upstream = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
+            upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             self.wfile.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
             return

@@ -3,7 +3,7 @@
 # and this machine lacks. Run as root; does nothing when all is there.
 set -eu
 
-packages="meson ninja-build gcc pkg-config libglib2.0-dev libgnutls28-dev check python3 gnutls-bin ca-certificates nginx tinyproxy"
+packages="meson ninja-build gcc pkg-config libglib2.0-dev libgnutls28-dev check python3 gnutls-bin ca-certificates nginx tinyproxy bsdutils coreutils"
 
 missing=""
 for p in $packages; do
