@@ -652,7 +652,7 @@ read_body (HttplibResponse *self,
  * httplib_response_read_into:
  * @response: a response
  * @buffer: (array length=count) (element-type guint8) (out caller-allocates): where the body goes
- * @count: the size of @buffer
+ * @count: (in): the size of @buffer
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
