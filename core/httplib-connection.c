@@ -500,7 +500,7 @@ open_chain (HttplibConnection *self,
 }
 
 /**
- * httplib_connection_connect:
+ * httplib_connection_connect: (skip)
  * @connection: a connection
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
@@ -512,6 +512,9 @@ open_chain (HttplibConnection *self,
  * %G_IO_ERROR_CANCELLED, %G_RESOLVER_ERROR_NOT_FOUND and the other errors
  * of the transport; %HTTPLIB_ERROR_PLUGIN when the transport is not
  * registered; %HTTPLIB_ERROR_INVALID_URL for a bad source address.
+ *
+ * Bindings see this function as [method@Connection.open]: in Python and
+ * JavaScript `connect` is GObject's method that connects a signal handler.
  *
  * Returns: %TRUE when connected
  */
@@ -545,6 +548,37 @@ httplib_connection_connect (HttplibConnection *connection,
     }
   httplib_connection_set_state (connection, HTTPLIB_CONNECTION_STATE_IDLE);
   return TRUE;
+}
+
+/**
+ * httplib_connection_open:
+ * @connection: a connection
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Opens the connection now, as httplib_connection_connect() does (Python's
+ * `connect()`); requests open it by themselves when needed. Does nothing
+ * when it is open. This is the name bindings use, where `connect` belongs
+ * to GObject's signals:
+ *
+ * ```python
+ * conn = Httplib.Connection.new("localhost", 8080)
+ * conn.open(None)
+ * ```
+ *
+ * Errors: the same as httplib_connection_connect(): %G_IO_ERROR codes and
+ * the other errors of the transport; %HTTPLIB_ERROR_PLUGIN when the
+ * transport is not registered; %HTTPLIB_ERROR_INVALID_URL for a bad
+ * source address.
+ *
+ * Returns: %TRUE when connected
+ */
+gboolean
+httplib_connection_open (HttplibConnection *connection,
+                         GCancellable      *cancellable,
+                         GError           **error)
+{
+  return httplib_connection_connect (connection, cancellable, error);
 }
 
 /**
