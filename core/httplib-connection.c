@@ -740,6 +740,8 @@ httplib_connection_set_debug_level (HttplibConnection *connection,
  * httplib_connection_get_debug_level:
  * @connection: a connection
  *
+ * Gets the debug level.
+ *
  * Returns: the debug level
  */
 int
@@ -752,6 +754,8 @@ httplib_connection_get_debug_level (HttplibConnection *connection)
 /**
  * httplib_connection_get_host:
  * @connection: a connection
+ *
+ * Gets the host, without port or brackets.
  *
  * Returns: the host, without port or brackets
  */
@@ -766,6 +770,8 @@ httplib_connection_get_host (HttplibConnection *connection)
  * httplib_connection_get_port:
  * @connection: a connection
  *
+ * Gets the port.
+ *
  * Returns: the port
  */
 guint
@@ -778,6 +784,8 @@ httplib_connection_get_port (HttplibConnection *connection)
 /**
  * httplib_connection_get_strict:
  * @connection: a connection
+ *
+ * Checks whether HTTP/0.9 responses are refused.
  *
  * Returns: whether HTTP/0.9 responses are refused
  */
@@ -811,6 +819,8 @@ httplib_connection_set_strict (HttplibConnection *connection,
 /**
  * httplib_connection_get_timeout:
  * @connection: a connection
+ *
+ * Gets the timeout in seconds, 0 for none.
  *
  * Returns: the timeout in seconds, 0 for none
  */
@@ -861,6 +871,8 @@ httplib_connection_set_timeout (HttplibConnection *connection,
  * httplib_connection_get_source_address:
  * @connection: a connection
  *
+ * Gets the local address to connect from.
+ *
  * Returns: (nullable): the local address to connect from
  */
 const char *
@@ -895,6 +907,8 @@ httplib_connection_set_source_address (HttplibConnection *connection,
 /**
  * httplib_connection_get_transport:
  * @connection: a connection
+ *
+ * Gets the name of the transport that opens the connection.
  *
  * Returns: the name of the transport that opens the connection
  */
@@ -932,6 +946,8 @@ httplib_connection_set_transport (HttplibConnection *connection,
  * httplib_connection_get_state:
  * @connection: a connection
  *
+ * Gets the connection's state.
+ *
  * Returns: the connection's state
  */
 HttplibConnectionState
@@ -944,6 +960,8 @@ httplib_connection_get_state (HttplibConnection *connection)
 /**
  * httplib_connection_get_tls_settings:
  * @connection: a connection
+ *
+ * Gets the TLS settings of an HTTPS connection, %NULL for plain HTTP.
  *
  * Returns: (nullable) (transfer none): the TLS settings of an HTTPS
  *   connection, %NULL for plain HTTP
@@ -1047,6 +1065,8 @@ httplib_connection_set_tunnel (HttplibConnection *connection,
  * httplib_connection_get_tunnel_host:
  * @connection: a connection
  *
+ * Gets the origin set with httplib_connection_set_tunnel().
+ *
  * Returns: (nullable): the origin set with httplib_connection_set_tunnel()
  */
 const char *
@@ -1059,6 +1079,8 @@ httplib_connection_get_tunnel_host (HttplibConnection *connection)
 /**
  * httplib_connection_get_tunnel_port:
  * @connection: a connection
+ *
+ * Gets the origin's port, 0 without a tunnel.
  *
  * Returns: the origin's port, 0 without a tunnel
  */
@@ -1073,6 +1095,9 @@ httplib_connection_get_tunnel_port (HttplibConnection *connection)
  * httplib_connection_get_proxy_status:
  * @connection: a connection
  *
+ * Gets the status the proxy answered the last `CONNECT` with (200, or the 407
+ * that failed it), 0 when no proxy answered.
+ *
  * Returns: the status the proxy answered the last `CONNECT` with (200, or
  *   the 407 that failed it), 0 when no proxy answered
  */
@@ -1086,6 +1111,8 @@ httplib_connection_get_proxy_status (HttplibConnection *connection)
 /**
  * httplib_connection_get_proxy_reason:
  * @connection: a connection
+ *
+ * Gets the reason phrase of the proxy's last answer.
  *
  * Returns: (nullable): the reason phrase of the proxy's last answer
  */

@@ -762,6 +762,9 @@ httplib_response_read (HttplibResponse *response,
  * httplib_response_get_partial:
  * @response: a response
  *
+ * Gets the bytes the last httplib_response_read() got before it failed with
+ * %HTTPLIB_ERROR_INCOMPLETE_READ (Python's `IncompleteRead.partial`).
+ *
  * Returns: (transfer full) (nullable): the bytes the last
  *   httplib_response_read() got before it failed with
  *   %HTTPLIB_ERROR_INCOMPLETE_READ (Python's `IncompleteRead.partial`)
@@ -795,6 +798,8 @@ httplib_response_close (HttplibResponse *response)
 /**
  * httplib_response_is_closed:
  * @response: a response
+ *
+ * Checks whether the response is done with (Python's `isclosed()`).
  *
  * Returns: %TRUE when the body was read to its end or the response closed
  *   (Python's `isclosed()`)
@@ -877,6 +882,9 @@ httplib_response_get_msg (HttplibResponse *response)
  * httplib_response_get_trailers:
  * @response: a response
  *
+ * Gets the trailer fields of a chunked body, once it was read to the end, or
+ * %NULL when it had none.
+ *
  * Returns: (transfer none) (nullable): the trailer fields of a chunked body,
  *   once it was read to the end, or %NULL when it had none
  */
@@ -890,6 +898,9 @@ httplib_response_get_trailers (HttplibResponse *response)
 /**
  * httplib_response_fileno:
  * @response: a response
+ *
+ * Gets the file descriptor of the socket under the connection, or -1 when
+ * there is none (closed, or a transport without a socket).
  *
  * Returns: the file descriptor of the socket under the connection, or -1
  *   when there is none (closed, or a transport without a socket)
@@ -905,6 +916,8 @@ httplib_response_fileno (HttplibResponse *response)
  * httplib_response_get_status:
  * @response: a response
  *
+ * Gets the status code (see #HttplibStatus).
+ *
  * Returns: the status code (see #HttplibStatus)
  */
 guint
@@ -917,6 +930,8 @@ httplib_response_get_status (HttplibResponse *response)
 /**
  * httplib_response_get_reason:
  * @response: a response
+ *
+ * Gets the reason phrase, possibly empty.
  *
  * Returns: the reason phrase, possibly empty
  */
@@ -931,6 +946,8 @@ httplib_response_get_reason (HttplibResponse *response)
  * httplib_response_get_version:
  * @response: a response
  *
+ * Gets the HTTP version of the status line (Python's `version`).
+ *
  * Returns: 9, 10 or 11 for HTTP/0.9, 1.0 and 1.1
  */
 guint
@@ -943,6 +960,9 @@ httplib_response_get_version (HttplibResponse *response)
 /**
  * httplib_response_get_length:
  * @response: a response
+ *
+ * Gets the `Content-Length`, 0 for a response without body, or -1 when the
+ * length is unknown (chunked, or until the connection closes).
  *
  * Returns: the `Content-Length`, 0 for a response without body, or -1 when
  *   the length is unknown (chunked, or until the connection closes)
@@ -958,6 +978,8 @@ httplib_response_get_length (HttplibResponse *response)
  * httplib_response_get_will_close:
  * @response: a response
  *
+ * Checks whether the connection closes after this response.
+ *
  * Returns: whether the connection closes after this response
  */
 gboolean
@@ -971,6 +993,8 @@ httplib_response_get_will_close (HttplibResponse *response)
  * httplib_response_get_chunked:
  * @response: a response
  *
+ * Checks whether the body uses chunked transfer coding.
+ *
  * Returns: whether the body uses chunked transfer coding
  */
 gboolean
@@ -983,6 +1007,8 @@ httplib_response_get_chunked (HttplibResponse *response)
 /**
  * httplib_response_get_state:
  * @response: a response
+ *
+ * Gets the response's state.
  *
  * Returns: the response's state
  */
