@@ -649,7 +649,7 @@ read_body (HttplibResponse *self,
 }
 
 /**
- * httplib_response_read_into:
+ * httplib_response_read_into: (skip)
  * @response: a response
  * @buffer: (array length=count) (element-type guint8) (out caller-allocates): where the body goes
  * @count: (in): the size of @buffer
@@ -664,6 +664,10 @@ read_body (HttplibResponse *self,
  * body's end, %HTTPLIB_ERROR_BAD_FRAMING or %HTTPLIB_ERROR_LINE_TOO_LONG for
  * broken chunked coding, %G_IO_ERROR_TIMED_OUT and other %G_IO_ERROR codes
  * from the stream. After an error the connection is closed.
+ *
+ * Bindings do not see this function: no binding can fill a buffer the
+ * caller passes in, so they use [method@Response.read], which returns the
+ * bytes read as a #GBytes.
  *
  * Returns: the number of bytes read, 0 at the end of the body, -1 on error
  */
