@@ -112,7 +112,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.requests = []
         self.clients = set()    # (address, port) of each TCP connection seen
         self.port = self.server_address[1]
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True)
 
     def handle_error(self, request, client_address):
         # A client that hangs up early (a test of errors) is not news.

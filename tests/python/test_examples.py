@@ -22,6 +22,18 @@ def test_get_twice_on_one_connection():
         check_equal((r1.props.status, r1.props.reason), (200, "OK"), "first status")
         check_equal(r1.read(-1).get_data(), GET_BODY, "first body")
         check_equal(r1.props.version, 11, "version")
+        msg = r1.get_headers()
+        names = [msg.get_name(i) for i in range(msg.get_length())]
+        check_equal(names[-2:], ["Content-Type", "Content-Length"], "header order")
+        walked, it = [], Httplib.HeadersIter.init(msg)
+        while True:
+            more, name, value = it.next()
+            if not more:
+                break
+            walked.append((name, value))
+        check_equal([n for n, v in walked], names, "HeadersIter walks the same fields")
+        check_equal(r1.props.msg.get_one("content-length"), str(len(GET_BODY)),
+                    "msg, case-insensitive")
 
         conn.request("GET", "/parrot.spam", None, None)
         r2 = conn.get_response()
