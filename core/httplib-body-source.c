@@ -28,6 +28,9 @@ httplib_body_source_default_init (HttplibBodySourceInterface *iface)
  * httplib_body_source_get_length:
  * @source: a body source
  *
+ * Gets the length of the body, which the connection sends as
+ * `Content-Length`; a body of unknown length is sent chunked.
+ *
  * Returns: the length in bytes, or -1 when it is not known
  */
 gint64
@@ -181,6 +184,10 @@ httplib_body_source_write_to_finish (HttplibBodySource  *source,
 /**
  * httplib_body_source_get_bytes:
  * @source: a body source
+ *
+ * Gets the whole body when it is already in memory, so the connection can
+ * send it in the same write as the headers. A source that streams its body
+ * returns %NULL and is written with httplib_body_source_write_to().
  *
  * Returns: (transfer full) (nullable): the whole body when it is in memory
  */

@@ -561,7 +561,7 @@ httplib_connection_connect_end (HttplibConnection      *self,
 }
 
 /**
- * httplib_connection_connect:
+ * httplib_connection_connect: (skip)
  * @connection: a connection
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
@@ -573,6 +573,9 @@ httplib_connection_connect_end (HttplibConnection      *self,
  * %G_IO_ERROR_CANCELLED, %G_RESOLVER_ERROR_NOT_FOUND and the other errors
  * of the transport; %HTTPLIB_ERROR_PLUGIN when the transport is not
  * registered; %HTTPLIB_ERROR_INVALID_URL for a bad source address.
+ *
+ * Bindings see this function as [method@Connection.open]: in Python and
+ * JavaScript `connect` is GObject's method that connects a signal handler.
  *
  * Returns: %TRUE when connected
  */
@@ -603,6 +606,37 @@ httplib_connection_connect (HttplibConnection *connection,
     base = top = NULL;
   httplib_connection_connect_end (connection, before, base, top);
   return top != NULL;
+}
+
+/**
+ * httplib_connection_open:
+ * @connection: a connection
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Opens the connection now, as httplib_connection_connect() does (Python's
+ * `connect()`); requests open it by themselves when needed. Does nothing
+ * when it is open. This is the name bindings use, where `connect` belongs
+ * to GObject's signals:
+ *
+ * ```python
+ * conn = Httplib.Connection.new("localhost", 8080)
+ * conn.open(None)
+ * ```
+ *
+ * Errors: the same as httplib_connection_connect(): %G_IO_ERROR codes and
+ * the other errors of the transport; %HTTPLIB_ERROR_PLUGIN when the
+ * transport is not registered; %HTTPLIB_ERROR_INVALID_URL for a bad
+ * source address.
+ *
+ * Returns: %TRUE when connected
+ */
+gboolean
+httplib_connection_open (HttplibConnection *connection,
+                         GCancellable      *cancellable,
+                         GError           **error)
+{
+  return httplib_connection_connect (connection, cancellable, error);
 }
 
 /**
@@ -781,6 +815,8 @@ httplib_connection_set_debug_level (HttplibConnection *connection,
  * httplib_connection_get_debug_level:
  * @connection: a connection
  *
+ * Gets the debug level.
+ *
  * Returns: the debug level
  */
 int
@@ -793,6 +829,8 @@ httplib_connection_get_debug_level (HttplibConnection *connection)
 /**
  * httplib_connection_get_host:
  * @connection: a connection
+ *
+ * Gets the host, without port or brackets.
  *
  * Returns: the host, without port or brackets
  */
@@ -807,6 +845,8 @@ httplib_connection_get_host (HttplibConnection *connection)
  * httplib_connection_get_port:
  * @connection: a connection
  *
+ * Gets the port.
+ *
  * Returns: the port
  */
 guint
@@ -819,6 +859,8 @@ httplib_connection_get_port (HttplibConnection *connection)
 /**
  * httplib_connection_get_strict:
  * @connection: a connection
+ *
+ * Checks whether HTTP/0.9 responses are refused.
  *
  * Returns: whether HTTP/0.9 responses are refused
  */
@@ -852,6 +894,8 @@ httplib_connection_set_strict (HttplibConnection *connection,
 /**
  * httplib_connection_get_timeout:
  * @connection: a connection
+ *
+ * Gets the timeout in seconds, 0 for none.
  *
  * Returns: the timeout in seconds, 0 for none
  */
@@ -902,6 +946,8 @@ httplib_connection_set_timeout (HttplibConnection *connection,
  * httplib_connection_get_continue_timeout:
  * @connection: a connection
  *
+ * Gets [property@Connection:continue-timeout].
+ *
  * Returns: the seconds [property@Connection:continue-timeout] waits for
  *   `100 Continue`
  */
@@ -948,6 +994,8 @@ httplib_connection_set_continue_timeout (HttplibConnection *connection,
  * httplib_connection_get_source_address:
  * @connection: a connection
  *
+ * Gets the local address to connect from.
+ *
  * Returns: (nullable): the local address to connect from
  */
 const char *
@@ -982,6 +1030,8 @@ httplib_connection_set_source_address (HttplibConnection *connection,
 /**
  * httplib_connection_get_transport:
  * @connection: a connection
+ *
+ * Gets the name of the transport that opens the connection.
  *
  * Returns: the name of the transport that opens the connection
  */
@@ -1019,6 +1069,8 @@ httplib_connection_set_transport (HttplibConnection *connection,
  * httplib_connection_get_state:
  * @connection: a connection
  *
+ * Gets the connection's state.
+ *
  * Returns: the connection's state
  */
 HttplibConnectionState
@@ -1031,6 +1083,8 @@ httplib_connection_get_state (HttplibConnection *connection)
 /**
  * httplib_connection_get_tls_settings:
  * @connection: a connection
+ *
+ * Gets the TLS settings of an HTTPS connection, %NULL for plain HTTP.
  *
  * Returns: (nullable) (transfer none): the TLS settings of an HTTPS
  *   connection, %NULL for plain HTTP
@@ -1134,6 +1188,8 @@ httplib_connection_set_tunnel (HttplibConnection *connection,
  * httplib_connection_get_tunnel_host:
  * @connection: a connection
  *
+ * Gets the origin set with httplib_connection_set_tunnel().
+ *
  * Returns: (nullable): the origin set with httplib_connection_set_tunnel()
  */
 const char *
@@ -1146,6 +1202,8 @@ httplib_connection_get_tunnel_host (HttplibConnection *connection)
 /**
  * httplib_connection_get_tunnel_port:
  * @connection: a connection
+ *
+ * Gets the origin's port, 0 without a tunnel.
  *
  * Returns: the origin's port, 0 without a tunnel
  */
@@ -1160,6 +1218,9 @@ httplib_connection_get_tunnel_port (HttplibConnection *connection)
  * httplib_connection_get_proxy_status:
  * @connection: a connection
  *
+ * Gets the status the proxy answered the last `CONNECT` with (200, or the 407
+ * that failed it), 0 when no proxy answered.
+ *
  * Returns: the status the proxy answered the last `CONNECT` with (200, or
  *   the 407 that failed it), 0 when no proxy answered
  */
@@ -1173,6 +1234,8 @@ httplib_connection_get_proxy_status (HttplibConnection *connection)
 /**
  * httplib_connection_get_proxy_reason:
  * @connection: a connection
+ *
+ * Gets the reason phrase of the proxy's last answer.
  *
  * Returns: (nullable): the reason phrase of the proxy's last answer
  */

@@ -47,6 +47,8 @@ G_DEFINE_BOXED_TYPE (HttplibEndpoint, httplib_endpoint, httplib_endpoint_ref, ht
  * @host: a host name or IP literal (without brackets)
  * @port: a port
  *
+ * Creates an endpoint for @host and @port, with no timeout.
+ *
  * Returns: (transfer full): a new endpoint with no timeout
  */
 HttplibEndpoint *
@@ -66,6 +68,8 @@ httplib_endpoint_new (const char *host,
 /**
  * httplib_endpoint_ref:
  * @endpoint: an endpoint
+ *
+ * Takes a reference to @endpoint.
  *
  * Returns: (transfer full): @endpoint
  */
@@ -93,6 +97,8 @@ httplib_endpoint_unref (HttplibEndpoint *endpoint)
  * httplib_endpoint_get_host:
  * @endpoint: an endpoint
  *
+ * Gets the host name or IP literal.
+ *
  * Returns: the host name or IP literal
  */
 const char *
@@ -106,6 +112,8 @@ httplib_endpoint_get_host (HttplibEndpoint *endpoint)
  * httplib_endpoint_get_port:
  * @endpoint: an endpoint
  *
+ * Gets the port.
+ *
  * Returns: the port
  */
 guint16
@@ -118,6 +126,8 @@ httplib_endpoint_get_port (HttplibEndpoint *endpoint)
 /**
  * httplib_endpoint_get_timeout:
  * @endpoint: an endpoint
+ *
+ * Gets the timeout of blocking operations in seconds, 0 for none.
  *
  * Returns: the timeout of blocking operations in seconds, 0 for none
  */
@@ -148,6 +158,9 @@ httplib_endpoint_set_timeout (HttplibEndpoint *endpoint,
  * httplib_endpoint_get_source_address:
  * @endpoint: an endpoint
  *
+ * Gets the local address to connect from, as `host`, `host:port` or
+ * `[v6]:port`.
+ *
  * Returns: (nullable): the local address to connect from, as `host`,
  *   `host:port` or `[v6]:port`
  */
@@ -177,6 +190,8 @@ httplib_endpoint_set_source_address (HttplibEndpoint *endpoint,
 /**
  * httplib_endpoint_get_headers:
  * @endpoint: an endpoint
+ *
+ * Gets extra headers for transports that send a request of their own.
  *
  * Returns: (nullable) (transfer none): extra headers for transports that
  *   send a request of their own
@@ -210,6 +225,8 @@ httplib_endpoint_set_headers (HttplibEndpoint *endpoint,
  * httplib_endpoint_get_tls_settings:
  * @endpoint: an endpoint
  *
+ * Gets the TLS settings for a TLS link.
+ *
  * Returns: (nullable) (transfer none): the TLS settings for a TLS link
  */
 HttplibTlsSettings *
@@ -238,6 +255,9 @@ httplib_endpoint_set_tls_settings (HttplibEndpoint    *endpoint,
 /**
  * httplib_endpoint_get_debug_level:
  * @endpoint: an endpoint
+ *
+ * Gets the connection's debug level: above 0, a transport that speaks HTTP
+ * logs what it sends and receives.
  *
  * Returns: the connection's debug level: above 0, a transport that speaks
  *   HTTP logs what it sends and receives
@@ -295,6 +315,8 @@ httplib_endpoint_set_reply (HttplibEndpoint *endpoint,
  * httplib_endpoint_get_reply_status:
  * @endpoint: an endpoint
  *
+ * Gets the status an intermediary answered, 0 when none did.
+ *
  * Returns: the status an intermediary answered, 0 when none did
  */
 guint
@@ -308,6 +330,8 @@ httplib_endpoint_get_reply_status (HttplibEndpoint *endpoint)
  * httplib_endpoint_get_reply_reason:
  * @endpoint: an endpoint
  *
+ * Gets the reason phrase an intermediary answered.
+ *
  * Returns: (nullable): the reason phrase an intermediary answered
  */
 const char *
@@ -320,6 +344,8 @@ httplib_endpoint_get_reply_reason (HttplibEndpoint *endpoint)
 /**
  * httplib_endpoint_get_reply_headers:
  * @endpoint: an endpoint
+ *
+ * Gets the header fields an intermediary answered.
  *
  * Returns: (nullable) (transfer none): the header fields an intermediary
  *   answered

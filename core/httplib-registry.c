@@ -130,6 +130,8 @@ default_plugin_dirs (void)
 /**
  * httplib_registry_get_default:
  *
+ * Gets the registry every connection uses.
+ *
  * Returns: (transfer none): the registry every connection uses
  */
 HttplibRegistry *
@@ -150,6 +152,8 @@ httplib_registry_get_default (void)
 /**
  * httplib_registry_get_plugin_dirs:
  * @registry: a registry
+ *
+ * Gets the folders searched for modules, in order.
  *
  * Returns: (transfer none) (array zero-terminated=1): the folders searched
  *   for modules, in order

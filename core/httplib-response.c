@@ -820,10 +820,10 @@ httplib_response_read_body (HttplibResponse *self,
 }
 
 /**
- * httplib_response_read_into:
+ * httplib_response_read_into: (skip)
  * @response: a response
  * @buffer: (array length=count) (element-type guint8) (out caller-allocates): where the body goes
- * @count: the size of @buffer
+ * @count: (in): the size of @buffer
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
@@ -835,6 +835,10 @@ httplib_response_read_body (HttplibResponse *self,
  * body's end, %HTTPLIB_ERROR_BAD_FRAMING or %HTTPLIB_ERROR_LINE_TOO_LONG for
  * broken chunked coding, %G_IO_ERROR_TIMED_OUT and other %G_IO_ERROR codes
  * from the stream. After an error the connection is closed.
+ *
+ * Bindings do not see this function: no binding can fill a buffer the
+ * caller passes in, so they use [method@Response.read], which returns the
+ * bytes read as a #GBytes.
  *
  * Returns: the number of bytes read, 0 at the end of the body, -1 on error
  */
@@ -938,6 +942,9 @@ httplib_response_read (HttplibResponse *response,
  * httplib_response_get_partial:
  * @response: a response
  *
+ * Gets the bytes the last httplib_response_read() got before it failed with
+ * %HTTPLIB_ERROR_INCOMPLETE_READ (Python's `IncompleteRead.partial`).
+ *
  * Returns: (transfer full) (nullable): the bytes the last
  *   httplib_response_read() got before it failed with
  *   %HTTPLIB_ERROR_INCOMPLETE_READ (Python's `IncompleteRead.partial`)
@@ -971,6 +978,8 @@ httplib_response_close (HttplibResponse *response)
 /**
  * httplib_response_is_closed:
  * @response: a response
+ *
+ * Checks whether the response is done with (Python's `isclosed()`).
  *
  * Returns: %TRUE when the body was read to its end or the response closed
  *   (Python's `isclosed()`)
@@ -1053,6 +1062,9 @@ httplib_response_get_msg (HttplibResponse *response)
  * httplib_response_get_trailers:
  * @response: a response
  *
+ * Gets the trailer fields of a chunked body, once it was read to the end, or
+ * %NULL when it had none.
+ *
  * Returns: (transfer none) (nullable): the trailer fields of a chunked body,
  *   once it was read to the end, or %NULL when it had none
  */
@@ -1066,6 +1078,9 @@ httplib_response_get_trailers (HttplibResponse *response)
 /**
  * httplib_response_fileno:
  * @response: a response
+ *
+ * Gets the file descriptor of the socket under the connection, or -1 when
+ * there is none (closed, or a transport without a socket).
  *
  * Returns: the file descriptor of the socket under the connection, or -1
  *   when there is none (closed, or a transport without a socket)
@@ -1081,6 +1096,8 @@ httplib_response_fileno (HttplibResponse *response)
  * httplib_response_get_status:
  * @response: a response
  *
+ * Gets the status code (see #HttplibStatus).
+ *
  * Returns: the status code (see #HttplibStatus)
  */
 guint
@@ -1093,6 +1110,8 @@ httplib_response_get_status (HttplibResponse *response)
 /**
  * httplib_response_get_reason:
  * @response: a response
+ *
+ * Gets the reason phrase, possibly empty.
  *
  * Returns: the reason phrase, possibly empty
  */
@@ -1107,6 +1126,8 @@ httplib_response_get_reason (HttplibResponse *response)
  * httplib_response_get_version:
  * @response: a response
  *
+ * Gets the HTTP version of the status line (Python's `version`).
+ *
  * Returns: 9, 10 or 11 for HTTP/0.9, 1.0 and 1.1
  */
 guint
@@ -1119,6 +1140,9 @@ httplib_response_get_version (HttplibResponse *response)
 /**
  * httplib_response_get_length:
  * @response: a response
+ *
+ * Gets the `Content-Length`, 0 for a response without body, or -1 when the
+ * length is unknown (chunked, or until the connection closes).
  *
  * Returns: the `Content-Length`, 0 for a response without body, or -1 when
  *   the length is unknown (chunked, or until the connection closes)
@@ -1134,6 +1158,8 @@ httplib_response_get_length (HttplibResponse *response)
  * httplib_response_get_will_close:
  * @response: a response
  *
+ * Checks whether the connection closes after this response.
+ *
  * Returns: whether the connection closes after this response
  */
 gboolean
@@ -1147,6 +1173,8 @@ httplib_response_get_will_close (HttplibResponse *response)
  * httplib_response_get_chunked:
  * @response: a response
  *
+ * Checks whether the body uses chunked transfer coding.
+ *
  * Returns: whether the body uses chunked transfer coding
  */
 gboolean
@@ -1159,6 +1187,8 @@ httplib_response_get_chunked (HttplibResponse *response)
 /**
  * httplib_response_get_state:
  * @response: a response
+ *
+ * Gets the response's state.
  *
  * Returns: the response's state
  */

@@ -258,6 +258,8 @@ httplib_tls_info_init (HttplibTlsInfo *self)
  * httplib_tls_info_get_protocol_version:
  * @info: TLS info
  *
+ * Gets the protocol version, such as `TLS1.3`.
+ *
  * Returns: (nullable): the protocol version, such as `TLS1.3`
  */
 const char *
@@ -270,6 +272,8 @@ httplib_tls_info_get_protocol_version (HttplibTlsInfo *info)
 /**
  * httplib_tls_info_get_cipher_suite:
  * @info: TLS info
+ *
+ * Gets the cipher suite.
  *
  * Returns: (nullable): the cipher suite
  */
@@ -284,6 +288,8 @@ httplib_tls_info_get_cipher_suite (HttplibTlsInfo *info)
  * httplib_tls_info_get_alpn_protocol:
  * @info: TLS info
  *
+ * Gets the protocol chosen through ALPN.
+ *
  * Returns: (nullable): the protocol chosen through ALPN
  */
 const char *
@@ -296,6 +302,8 @@ httplib_tls_info_get_alpn_protocol (HttplibTlsInfo *info)
 /**
  * httplib_tls_info_get_server_name:
  * @info: TLS info
+ *
+ * Gets the name sent through SNI.
  *
  * Returns: (nullable): the name sent through SNI
  */
@@ -310,6 +318,8 @@ httplib_tls_info_get_server_name (HttplibTlsInfo *info)
  * httplib_tls_info_get_session_resumed:
  * @info: TLS info
  *
+ * Checks whether an earlier session was resumed.
+ *
  * Returns: whether an earlier session was resumed
  */
 gboolean
@@ -322,6 +332,8 @@ httplib_tls_info_get_session_resumed (HttplibTlsInfo *info)
 /**
  * httplib_tls_info_get_verified:
  * @info: TLS info
+ *
+ * Checks whether the certificate chain was verified.
  *
  * Returns: whether the certificate chain was verified
  */
@@ -336,6 +348,8 @@ httplib_tls_info_get_verified (HttplibTlsInfo *info)
  * httplib_tls_info_get_peer_certificate:
  * @info: TLS info
  *
+ * Gets the server's certificate in DER.
+ *
  * Returns: (nullable) (transfer none): the server's certificate in DER
  */
 GBytes *
@@ -348,6 +362,8 @@ httplib_tls_info_get_peer_certificate (HttplibTlsInfo *info)
 /**
  * httplib_tls_info_get_peer_certificate_pem:
  * @info: TLS info
+ *
+ * Gets the server's certificate in PEM.
  *
  * Returns: (nullable) (transfer full): the server's certificate in PEM
  */
@@ -380,6 +396,8 @@ httplib_tls_info_get_peer_certificate_pem (HttplibTlsInfo *info)
  * httplib_tls_info_get_peer_subject:
  * @info: TLS info
  *
+ * Gets the certificate's subject distinguished name.
+ *
  * Returns: (nullable): the certificate's subject distinguished name
  */
 const char *
@@ -392,6 +410,8 @@ httplib_tls_info_get_peer_subject (HttplibTlsInfo *info)
 /**
  * httplib_tls_info_get_peer_issuer:
  * @info: TLS info
+ *
+ * Gets the certificate's issuer distinguished name.
  *
  * Returns: (nullable): the certificate's issuer distinguished name
  */
@@ -406,6 +426,8 @@ httplib_tls_info_get_peer_issuer (HttplibTlsInfo *info)
  * httplib_tls_info_get_peer_not_before:
  * @info: TLS info
  *
+ * Gets the start of the certificate's validity.
+ *
  * Returns: (nullable) (transfer none): the start of the certificate's validity
  */
 GDateTime *
@@ -418,6 +440,8 @@ httplib_tls_info_get_peer_not_before (HttplibTlsInfo *info)
 /**
  * httplib_tls_info_get_peer_not_after:
  * @info: TLS info
+ *
+ * Gets the end of the certificate's validity.
  *
  * Returns: (nullable) (transfer none): the end of the certificate's validity
  */
@@ -461,6 +485,8 @@ httplib_tls_info_attach (HttplibTlsInfo *info,
 /**
  * httplib_tls_info_get_for_stream:
  * @stream: a stream of a transport chain
+ *
+ * Gets the handshake outcome a TLS transport attached to @stream.
  *
  * Returns: (nullable) (transfer none): the handshake outcome a TLS
  *   transport attached to @stream

@@ -312,6 +312,8 @@ httplib_tls_settings_get_default (void)
  * httplib_tls_settings_get_ca_file:
  * @settings: TLS settings
  *
+ * Gets the trusted authorities file.
+ *
  * Returns: (nullable): the trusted authorities file
  */
 const char *
@@ -341,6 +343,8 @@ httplib_tls_settings_set_ca_file (HttplibTlsSettings *settings,
 /**
  * httplib_tls_settings_get_ca_path:
  * @settings: TLS settings
+ *
+ * Gets the trusted authorities folder.
  *
  * Returns: (nullable): the trusted authorities folder
  */
@@ -372,6 +376,8 @@ httplib_tls_settings_set_ca_path (HttplibTlsSettings *settings,
  * httplib_tls_settings_get_cert_file:
  * @settings: TLS settings
  *
+ * Gets the client certificate file.
+ *
  * Returns: (nullable): the client certificate file
  */
 const char *
@@ -384,6 +390,8 @@ httplib_tls_settings_get_cert_file (HttplibTlsSettings *settings)
 /**
  * httplib_tls_settings_get_key_file:
  * @settings: TLS settings
+ *
+ * Gets the client key file.
  *
  * Returns: (nullable): the client key file
  */
@@ -420,6 +428,8 @@ httplib_tls_settings_set_client_certificate (HttplibTlsSettings *settings,
  * httplib_tls_settings_get_verify:
  * @settings: TLS settings
  *
+ * Checks whether server certificates are verified.
+ *
  * Returns: whether server certificates are verified
  */
 gboolean
@@ -447,6 +457,8 @@ httplib_tls_settings_set_verify (HttplibTlsSettings *settings,
 /**
  * httplib_tls_settings_get_check_hostname:
  * @settings: TLS settings
+ *
+ * Checks whether the certificate must name the host.
  *
  * Returns: whether the certificate must name the host
  */
@@ -476,6 +488,8 @@ httplib_tls_settings_set_check_hostname (HttplibTlsSettings *settings,
  * httplib_tls_settings_get_priority:
  * @settings: TLS settings
  *
+ * Gets the GnuTLS priority string.
+ *
  * Returns: (nullable): the GnuTLS priority string
  */
 const char *
@@ -504,6 +518,8 @@ httplib_tls_settings_set_priority (HttplibTlsSettings *settings,
 /**
  * httplib_tls_settings_get_alpn_protocols:
  * @settings: TLS settings
+ *
+ * Gets the ALPN protocols.
  *
  * Returns: (array zero-terminated=1) (transfer none): the ALPN protocols
  */
@@ -542,6 +558,8 @@ httplib_tls_settings_set_alpn_protocols (HttplibTlsSettings *settings,
 /**
  * httplib_tls_settings_get_session_resumption:
  * @settings: TLS settings
+ *
+ * Checks whether reconnects resume the previous TLS session.
  *
  * Returns: whether reconnects resume the previous TLS session
  */

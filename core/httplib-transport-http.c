@@ -23,7 +23,7 @@
  * @target: the request target, such as `example.org:443`
  * @headers: (nullable): the header fields, in order; nothing is added
  * @debug_level: the connection's debug level
- *   ([property@Endpoint:debug-level]); above 0 the head is logged as
+ *   ([method@Endpoint.get_debug_level]); above 0 the head is logged as
  *   [method@Connection.set_debug_level] does
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError

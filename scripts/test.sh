@@ -18,7 +18,9 @@ run_suite () {
   meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
 }
 
-run_suite _build-ci --buildtype=debugoptimized || status=1
+# The plain build also makes the GIR, the vapi and the API reference, so a
+# missing doc comment or a g-ir-scanner warning fails here.
+run_suite _build-ci --buildtype=debugoptimized -Dintrospection=enabled -Dvapi=enabled -Ddocs=enabled || status=1
 run_suite _build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false || status=1
 
 /usr/bin/python3 scripts/count-tests.py _build-ci/meson-logs/testlog.json _build-asan/meson-logs/testlog.json

@@ -1067,6 +1067,54 @@ START_TEST (test_connection_states_connect_close)
 }
 END_TEST
 
+/* open() is connect() under the name bindings see: same states, and a
+ * second call on an open connection does nothing. */
+START_TEST (test_connection_open)
+{
+  static const char * const steps[] = { TEST_STEP_WAIT_CLOSE, NULL };
+  TestServer *server = test_server_new_script (steps, 0);
+  HttplibConnection *conn = test_connect_to (server);
+  GError *error = NULL;
+  StateLog log;
+
+  state_log_init (&log, HTTPLIB_TYPE_CONNECTION_STATE);
+  state_log_connect (&log, conn);
+
+  ck_assert (httplib_connection_open (conn, NULL, &error));
+  httplib_assert_no_error (error);
+  ck_assert_int_eq (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_IDLE);
+  ck_assert (httplib_connection_open (conn, NULL, &error));
+  httplib_assert_no_error (error);
+  httplib_connection_close (conn);
+  ck_assert_str_eq (log.pairs->str, "disconnected>connecting connecting>idle idle>closed");
+
+  state_log_clear (&log);
+  g_object_unref (conn);
+  test_server_free (server);
+}
+END_TEST
+
+/* A transport name nobody registered: open() reports it, names the name,
+ * and leaves the connection disconnected. */
+START_TEST (test_connection_open_unknown_transport)
+{
+  GError *error = NULL;
+  HttplibConnection *conn = httplib_connection_new ("127.0.0.1", 9, &error);
+
+  httplib_assert_no_error (error);
+  httplib_connection_set_transport (conn, "no-such-transport");
+  ck_assert (!httplib_connection_open (conn, NULL, &error));
+  ck_assert_msg (g_error_matches (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN),
+                 "expected HTTPLIB_ERROR_PLUGIN, got %s", error ? error->message : "no error");
+  ck_assert_msg (strstr (error->message, "no-such-transport") != NULL,
+                 "message does not name the transport: %s", error->message);
+  ck_assert_int_eq (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_DISCONNECTED);
+
+  g_clear_error (&error);
+  g_object_unref (conn);
+}
+END_TEST
+
 START_TEST (test_response_states)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
@@ -1270,6 +1318,8 @@ connection_suite (void)
   tcase_add_test (tc, test_connection_states_keep_alive);
   tcase_add_test (tc, test_connection_states_server_close);
   tcase_add_test (tc, test_connection_states_connect_close);
+  tcase_add_test (tc, test_connection_open);
+  tcase_add_test (tc, test_connection_open_unknown_transport);
   tcase_add_test (tc, test_response_states);
   tcase_add_test (tc, test_response_states_no_body);
   tcase_add_test (tc, test_response_close_unread);

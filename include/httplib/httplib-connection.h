@@ -75,6 +75,10 @@ gboolean  httplib_connection_connect        (HttplibConnection  *connection,
                                              GCancellable       *cancellable,
                                              GError            **error);
 HTTPLIB_AVAILABLE_IN_ALL
+gboolean  httplib_connection_open           (HttplibConnection  *connection,
+                                             GCancellable       *cancellable,
+                                             GError            **error);
+HTTPLIB_AVAILABLE_IN_ALL
 void      httplib_connection_close          (HttplibConnection  *connection);
 
 HTTPLIB_AVAILABLE_IN_ALL
