@@ -30,10 +30,37 @@ struct _HttplibChain {
   HttplibChainEventFunc  event_func;
   gpointer               user_data;
 
+  /* During an async open: where events go when a transport without async
+   * methods reports them from its worker thread. */
+  GThread               *thread;
+  GMainContext          *context;
+
   guint                  proxy_status;
   char                  *proxy_reason;
   HttplibHeaders        *proxy_headers;
 };
+
+typedef struct {
+  HttplibChain          *chain;
+  HttplibTransportEvent  event;
+  GIOStream             *stream;
+} EventCall;
+
+static void
+event_call_free (EventCall *call)
+{
+  g_clear_object (&call->stream);
+  g_free (call);
+}
+
+static gboolean
+deliver_event (gpointer user_data)
+{
+  EventCall *call = user_data;
+
+  call->chain->event_func (call->event, call->stream, call->chain->user_data);
+  return G_SOURCE_REMOVE;
+}
 
 static void
 on_event (HttplibTransport      *transport,
@@ -41,7 +68,26 @@ on_event (HttplibTransport      *transport,
           GIOStream             *stream,
           HttplibChain          *chain)
 {
-  chain->event_func (event, stream, chain->user_data);
+  EventCall *call;
+  GSource *source;
+
+  if (chain->thread == NULL || chain->thread == g_thread_self ())
+    {
+      chain->event_func (event, stream, chain->user_data);
+      return;
+    }
+  /* From a worker thread: signals belong to the caller's context. They
+   * arrive before the open's result, which is queued after them. */
+  call = g_new0 (EventCall, 1);
+  call->chain = chain;
+  call->event = event;
+  call->stream = stream ? g_object_ref (stream) : NULL;
+  /* A source, not g_main_context_invoke(), which may run it right here. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, deliver_event, call, (GDestroyNotify) event_call_free);
+  g_source_attach (source, chain->context);
+  g_source_unref (source);
 }
 
 static void
@@ -68,6 +114,7 @@ void
 httplib_chain_free (HttplibChain *chain)
 {
   g_clear_pointer (&chain->links, g_array_unref);
+  g_clear_pointer (&chain->context, g_main_context_unref);
   g_free (chain->transport);
   g_free (chain->proxy_reason);
   g_clear_pointer (&chain->proxy_headers, httplib_headers_unref);
@@ -242,6 +289,8 @@ on_link_opened (GObject      *source,
         g_io_stream_close (state->first, NULL, NULL);
       if (state->stream != NULL && state->stream != state->first)
         g_io_stream_close (state->stream, NULL, NULL);
+      state->chain->thread = NULL;
+      g_clear_pointer (&state->chain->context, g_main_context_unref);
       g_task_return_error (task, error);
       return;
     }
@@ -261,6 +310,8 @@ open_next_link (GTask *task)
 
   if (state->next == state->chain->links->len)
     {
+      state->chain->thread = NULL;
+      g_clear_pointer (&state->chain->context, g_main_context_unref);
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
       return;
@@ -295,6 +346,9 @@ httplib_chain_open_async (HttplibChain             *chain,
       g_object_unref (task);
       return;
     }
+  chain->thread = g_thread_self ();
+  g_clear_pointer (&chain->context, g_main_context_unref);
+  chain->context = g_main_context_ref (g_task_get_context (task));
   /* The endpoints copy the config now: the caller's strings may change. */
   for (guint i = 0; i < chain->links->len; i++)
     g_ptr_array_add (state->endpoints,

@@ -780,10 +780,15 @@ sync_open (HttplibTransport *transport, HttplibEndpoint *endpoint, GIOStream *ba
            GCancellable *cancellable, GError **error)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
+  GIOStream *stream;
 
-  return G_IO_STREAM (g_socket_client_connect_to_host (client, httplib_endpoint_get_host (endpoint),
-                                                       httplib_endpoint_get_port (endpoint),
-                                                       cancellable, error));
+  httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_CONNECTING, NULL);
+  stream = G_IO_STREAM (g_socket_client_connect_to_host (client, httplib_endpoint_get_host (endpoint),
+                                                         httplib_endpoint_get_port (endpoint),
+                                                         cancellable, error));
+  if (stream != NULL)
+    httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_COMPLETE, stream);
+  return stream;
 }
 
 static void
@@ -798,6 +803,25 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (TestSyncTransport, test_sync_transport, G_TYPE_OB
 static void test_sync_transport_class_init (TestSyncTransportClass *klass) {}
 static void test_sync_transport_init (TestSyncTransport *self) {}
 
+typedef struct {
+  GThread *thread;
+  gboolean wrong_thread;
+  GString *events;
+} EventLog;
+
+static void
+on_event (HttplibConnection *conn, HttplibTransportEvent event, GIOStream *stream,
+          gpointer user_data)
+{
+  EventLog *log = user_data;
+
+  if (g_thread_self () != log->thread)
+    log->wrong_thread = TRUE;
+  g_string_append_printf (log->events, "%d ", event);
+}
+
+/* The core runs its open in a worker thread; its events still arrive on
+ * the caller's thread, in order, before the request completes. */
 START_TEST (test_sync_only_transport)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
@@ -810,9 +834,18 @@ START_TEST (test_sync_only_transport)
   httplib_registry_register_transport (httplib_registry_get_default (), "test-sync-only",
                                        TEST_TYPE_SYNC_TRANSPORT, &error);
   httplib_assert_no_error (error);
+  EventLog log = { g_thread_self (), FALSE, g_string_new (NULL) };
+  g_autofree char *expected = g_strdup_printf ("%d %d ", HTTPLIB_TRANSPORT_EVENT_CONNECTING,
+                                               HTTPLIB_TRANSPORT_EVENT_COMPLETE);
+
   httplib_connection_set_transport (conn, "test-sync-only");
+  g_signal_connect (conn, "event", G_CALLBACK (on_event), &log);
+  ck_assert (do_connect (conn, NULL, &error));
+  ck_assert_str_eq (log.events->str, expected);
+  ck_assert (!log.wrong_thread);
   body = fetch (conn, "GET", "/", NULL);
   ck_assert_str_eq (body, "hello");
+  g_string_free (log.events, TRUE);
 }
 END_TEST
 
