@@ -748,12 +748,12 @@ check_expect (const char *final_first)
       ck_assert_uint_eq (httplib_response_get_status (resp), 417);
       ck_assert_int_eq (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_CLOSED);
       ck_assert (test_server_wait_handled (server, 1));
-      g_autofree char *text = NULL;
+      g_autofree char *head = NULL;
 
       received = test_server_get_received (server, 0);
-      text = g_strndup (g_bytes_get_data (received, NULL), g_bytes_get_size (received));
+      head = g_strndup (g_bytes_get_data (received, NULL), g_bytes_get_size (received));
       /* Only the head reached the server. */
-      ck_assert_msg (g_str_has_suffix (text, "\r\n\r\n"), "the server got %s", text);
+      ck_assert_msg (g_str_has_suffix (head, "\r\n\r\n"), "the server got %s", head);
     }
 }
 
