@@ -337,7 +337,8 @@ on_socket_writable (GSocket      *socket,
                     GIOCondition  condition,
                     gpointer      user_data)
 {
-  sendfile_step (user_data);
+  /* The source drops its own reference when it goes. */
+  sendfile_step (g_object_ref (user_data));
   return G_SOURCE_REMOVE;
 }
 
@@ -484,6 +485,7 @@ on_file_block_read (GObject      *source,
   g_autoptr(GTask) task = user_data;
   HttplibFdBodySource *self = HTTPLIB_FD_BODY_SOURCE (source);
   WriteData *data = g_task_get_task_data (task);
+  GCancellable *cancellable;
   GError *error = NULL;
   gssize n = g_task_propagate_int (G_TASK (result), &error);
 
@@ -499,8 +501,9 @@ on_file_block_read (GObject      *source,
       return;
     }
   data->block_len = (gsize) n;
+  cancellable = g_task_get_cancellable (task);
   g_output_stream_write_all_async (data->stream, data->block, data->block_len,
-                                   G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                   G_PRIORITY_DEFAULT, cancellable,
                                    on_file_block_written, g_steal_pointer (&task));
 }
 
@@ -558,6 +561,7 @@ on_stream_block_read (GObject      *input,
   g_autoptr(GTask) task = user_data;
   HttplibFdBodySource *self = g_task_get_source_object (task);
   WriteData *data = g_task_get_task_data (task);
+  GCancellable *cancellable;
   GError *error = NULL;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (input), result, &error);
 
@@ -573,8 +577,9 @@ on_stream_block_read (GObject      *input,
       return;
     }
   data->block_len = (gsize) n;
+  cancellable = g_task_get_cancellable (task);
   g_output_stream_write_all_async (data->stream, data->block, data->block_len,
-                                   G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                   G_PRIORITY_DEFAULT, cancellable,
                                    on_stream_block_written, g_steal_pointer (&task));
 }
 

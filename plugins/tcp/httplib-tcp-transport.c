@@ -209,6 +209,8 @@ tcp_open_async (HttplibTransport    *transport,
   OpenData *data;
 
   g_task_set_source_tag (task, tcp_open_async);
+  /* A cancellation ends the steps below with their own, more precise error. */
+  g_task_set_check_cancellable (task, FALSE);
   address = prepare_connect (self, endpoint, base, &error);
   if (address == NULL)
     {

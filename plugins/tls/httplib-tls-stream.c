@@ -367,6 +367,8 @@ httplib_tls_stream_handshake_async (HttplibTlsStream    *self,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, httplib_tls_stream_handshake_async);
+  /* A cancellation ends the steps below with their own, more precise error. */
+  g_task_set_check_cancellable (task, FALSE);
   /* A stream below that cannot be polled (a third-party transport's) can
    * only be waited on by blocking: then in a worker thread. */
   if (!base_is_pollable (self))

@@ -314,6 +314,8 @@ httplib_tls_transport_open_async (HttplibTransport    *transport,
   OpenState *state;
 
   g_task_set_source_tag (task, httplib_tls_transport_open_async);
+  /* A cancellation ends the steps below with their own, more precise error. */
+  g_task_set_check_cancellable (task, FALSE);
   state = open_prepare (self, endpoint, base, &error);
   if (state == NULL)
     {

@@ -226,6 +226,8 @@ httplib_tunnel_transport_open_async (HttplibTransport    *transport,
   OpenData *data;
 
   g_task_set_source_tag (task, httplib_tunnel_transport_open_async);
+  /* A cancellation ends the steps below with their own, more precise error. */
+  g_task_set_check_cancellable (task, FALSE);
   if (!check_base (base, &error))
     {
       g_task_return_error (task, error);
