@@ -1587,8 +1587,6 @@ START_TEST (test_fd_sendfile_async)
   httplib_assert_no_error (error);
   ck_assert_int_eq (lseek (fd, 0, SEEK_CUR), 1000);
   assert_received (server, stream, data + 1000, FILE_SIZE - 1000);
-
-  /* Sent again (a retried request), it starts from the same offset. */
 }
 END_TEST
 
