@@ -116,5 +116,32 @@ gboolean   httplib_transport_read_response_head (GInputStream          *input,
                                                  GBytes               **rest,
                                                  GCancellable          *cancellable,
                                                  GError               **error);
+HTTPLIB_AVAILABLE_IN_ALL
+void       httplib_transport_send_request_head_async   (GOutputStream        *output,
+                                                        const char           *method,
+                                                        const char           *target,
+                                                        HttplibHeaders       *headers,
+                                                        int                   debug_level,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+HTTPLIB_AVAILABLE_IN_ALL
+gboolean   httplib_transport_send_request_head_finish  (GOutputStream        *output,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
+HTTPLIB_AVAILABLE_IN_ALL
+void       httplib_transport_read_response_head_async  (GInputStream         *input,
+                                                        int                   debug_level,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+HTTPLIB_AVAILABLE_IN_ALL
+gboolean   httplib_transport_read_response_head_finish (GInputStream         *input,
+                                                        GAsyncResult         *result,
+                                                        guint                *status,
+                                                        char                **reason,
+                                                        HttplibHeaders      **headers,
+                                                        GBytes              **rest,
+                                                        GError              **error);
 
 G_END_DECLS

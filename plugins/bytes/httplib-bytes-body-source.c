@@ -42,6 +42,55 @@ bytes_write_to (HttplibBodySource *source,
   return size == 0 || g_output_stream_write_all (stream, data, size, NULL, cancellable, error);
 }
 
+static void
+on_written (GObject      *stream,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (g_output_stream_write_all_finish (G_OUTPUT_STREAM (stream), result, NULL, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+bytes_write_to_async (HttplibBodySource   *source,
+                      GOutputStream       *stream,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  GBytes *bytes = HTTPLIB_BYTES_BODY_SOURCE (source)->bytes;
+  g_autoptr(GTask) task = g_task_new (source, cancellable, callback, user_data);
+  gsize size;
+  const void *data = g_bytes_get_data (bytes, &size);
+
+  g_task_set_source_tag (task, bytes_write_to_async);
+  if (size == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  /* The bytes stay alive with the task, whatever happens to the source. */
+  g_task_set_task_data (task, g_bytes_ref (bytes), (GDestroyNotify) g_bytes_unref);
+  g_output_stream_write_all_async (stream, data, size, G_PRIORITY_DEFAULT, cancellable,
+                                   on_written, g_steal_pointer (&task));
+}
+
+static gboolean
+bytes_write_to_finish (HttplibBodySource  *source,
+                       GAsyncResult       *result,
+                       GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, source), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, bytes_write_to_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static GBytes *
 bytes_get_bytes (HttplibBodySource *source)
 {
@@ -54,6 +103,8 @@ body_source_iface_init (HttplibBodySourceInterface *iface)
   iface->get_length = bytes_get_length;
   iface->write_to = bytes_write_to;
   iface->get_bytes = bytes_get_bytes;
+  iface->write_to_async = bytes_write_to_async;
+  iface->write_to_finish = bytes_write_to_finish;
 }
 
 static void

@@ -10,6 +10,12 @@
  *
  * A file that shrinks while it is sent fails the request: the connection
  * then closes, so the server never takes a short body for a whole one.
+ *
+ * The asynchronous write takes the same three roads on the caller's main
+ * context: sendfile(2) on the non-blocking socket, waiting on the socket's
+ * source when it is full; a pipe or socket read with its pollable stream;
+ * a regular file read block by block in GIO's worker pool (file reads
+ * cannot be polled), each block written with write_all_async.
  */
 #include "httplib-fd-body-source.h"
 
@@ -287,11 +293,364 @@ write_to (HttplibBodySource *source,
   return write_file_blocks (self, stream, cancellable, error);
 }
 
+/* --- sending without blocking --- */
+
+/* sendfile(2) calls per turn of the main loop, so others get theirs. */
+#define SENDFILE_TURN 4
+
+typedef struct {
+  GOutputStream *stream;
+  GSocket       *socket;        /* sendfile: the socket under stream */
+  GInputStream  *input;         /* a pipe or socket: its stream */
+  guint8        *block;
+  gsize          block_len;     /* bytes of the block being written */
+  off_t          offset;        /* sendfile: the file offset to send from */
+  gint64         sent;
+  gint64         wait_until;    /* sendfile: monotonic µs of the timeout, or -1 */
+} WriteData;
+
+static void
+write_data_free (WriteData *data)
+{
+  g_object_unref (data->stream);
+  g_clear_object (&data->socket);
+  g_clear_object (&data->input);
+  g_free (data->block);
+  g_free (data);
+}
+
+static gboolean
+task_return_if_cancelled (GTask *task)
+{
+  GError *error = NULL;
+
+  if (!g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
+    return FALSE;
+  g_task_return_error (task, error);
+  return TRUE;
+}
+
+static void sendfile_step (GTask *task);
+
+static gboolean
+on_socket_writable (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      user_data)
+{
+  /* The source drops its own reference when it goes. */
+  sendfile_step (g_object_ref (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+/* Waits until the socket takes more; the socket's timeout bounds a wait
+ * with no progress, as in the blocking write. */
+static void
+sendfile_wait (GTask    *task,
+               gboolean  stalled)
+{
+  HttplibFdBodySource *self = g_task_get_source_object (task);
+  WriteData *data = g_task_get_task_data (task);
+  guint timeout = g_socket_get_timeout (data->socket);
+  g_autoptr(GSource) source = NULL;
+
+  if (!stalled)
+    data->wait_until = -1;
+  else if (timeout > 0 && data->wait_until < 0)
+    data->wait_until = g_get_monotonic_time () + (gint64) timeout * G_USEC_PER_SEC;
+  else if (timeout > 0 && g_get_monotonic_time () >= data->wait_until)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                               "sending file descriptor %d: timed out after %u s",
+                               self->fd, timeout);
+      g_object_unref (task);
+      return;
+    }
+
+  source = g_socket_create_source (data->socket, G_IO_OUT, g_task_get_cancellable (task));
+  g_source_set_callback (source, G_SOURCE_FUNC (on_socket_writable), task, g_object_unref);
+  g_source_set_static_name (source, "[httplib] sendfile");
+  g_source_attach (source, g_task_get_context (task));
+}
+
+/* Takes the task's reference. */
+static void
+sendfile_step (GTask *task)
+{
+  HttplibFdBodySource *self = g_task_get_source_object (task);
+  WriteData *data = g_task_get_task_data (task);
+  int out = g_socket_get_fd (data->socket);
+  GError *error = NULL;
+
+  if (task_return_if_cancelled (task))
+    goto done;
+
+  for (guint turn = 0; turn < SENDFILE_TURN && data->sent < self->length; )
+    {
+      gsize want = (gsize) MIN (self->length - data->sent, SENDFILE_CHUNK);
+      ssize_t n = sendfile (out, self->fd, &data->offset, want);
+
+      if (n > 0)
+        {
+          data->sent += n;
+          data->wait_until = -1;
+          turn++;
+          continue;
+        }
+      if (n == 0)
+        {
+          shrank (&error, data->sent, self->length);
+          g_task_return_error (task, error);
+          goto done;
+        }
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN)
+        {
+          sendfile_wait (task, TRUE);
+          return;
+        }
+      set_errno_error (&error, errno, "sending file descriptor %d", self->fd);
+      g_task_return_error (task, error);
+      goto done;
+    }
+
+  if (data->sent < self->length)
+    {
+      sendfile_wait (task, FALSE);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+
+done:
+  g_object_unref (task);
+}
+
+/* A block of a regular file, read in a worker: file reads cannot be polled. */
+typedef struct {
+  int     fd;
+  void   *buffer;
+  gsize   count;
+  off_t   offset;
+} PreadJob;
+
+static void
+pread_in_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  PreadJob *job = task_data;
+  ssize_t n;
+
+  do
+    n = pread (job->fd, job->buffer, job->count, job->offset);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    {
+      int saved_errno = errno;
+
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                               "reading file descriptor %d: %s", job->fd,
+                               g_strerror (saved_errno));
+      return;
+    }
+  g_task_return_int (task, n);
+}
+
+static void file_block_step (GTask *task);
+
+static void
+on_file_block_written (GObject      *stream,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  WriteData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (stream), result, NULL, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  data->sent += data->block_len;
+  file_block_step (g_steal_pointer (&task));
+}
+
+static void
+on_file_block_read (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HttplibFdBodySource *self = HTTPLIB_FD_BODY_SOURCE (source);
+  WriteData *data = g_task_get_task_data (task);
+  GCancellable *cancellable;
+  GError *error = NULL;
+  gssize n = g_task_propagate_int (G_TASK (result), &error);
+
+  if (n < 0)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (n == 0)
+    {
+      shrank (&error, data->sent, self->length);
+      g_task_return_error (task, error);
+      return;
+    }
+  data->block_len = (gsize) n;
+  cancellable = g_task_get_cancellable (task);
+  g_output_stream_write_all_async (data->stream, data->block, data->block_len,
+                                   G_PRIORITY_DEFAULT, cancellable,
+                                   on_file_block_written, g_steal_pointer (&task));
+}
+
+/* Takes the task's reference. */
+static void
+file_block_step (GTask *task)
+{
+  HttplibFdBodySource *self = g_task_get_source_object (task);
+  WriteData *data = g_task_get_task_data (task);
+  g_autoptr(GTask) read = NULL;
+  PreadJob *job;
+
+  if (data->sent >= self->length)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  job = g_new0 (PreadJob, 1);
+  job->fd = self->fd;
+  job->buffer = data->block;
+  job->count = (gsize) MIN (self->length - data->sent, (gint64) self->blocksize);
+  job->offset = (off_t) (self->offset + data->sent);
+  read = g_task_new (self, g_task_get_cancellable (task), on_file_block_read, task);
+  g_task_set_source_tag (read, pread_in_thread);
+  g_task_set_task_data (read, job, g_free);
+  g_task_run_in_thread (read, pread_in_thread);
+}
+
+static void stream_block_step (GTask *task);
+
+static void
+on_stream_block_written (GObject      *stream,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  WriteData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (stream), result, NULL, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  data->sent += data->block_len;
+  stream_block_step (g_steal_pointer (&task));
+}
+
+static void
+on_stream_block_read (GObject      *input,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HttplibFdBodySource *self = g_task_get_source_object (task);
+  WriteData *data = g_task_get_task_data (task);
+  GCancellable *cancellable;
+  GError *error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (input), result, &error);
+
+  if (n < 0)
+    {
+      g_prefix_error (&error, "reading file descriptor %d: ", self->fd);
+      g_task_return_error (task, error);
+      return;
+    }
+  if (n == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  data->block_len = (gsize) n;
+  cancellable = g_task_get_cancellable (task);
+  g_output_stream_write_all_async (data->stream, data->block, data->block_len,
+                                   G_PRIORITY_DEFAULT, cancellable,
+                                   on_stream_block_written, g_steal_pointer (&task));
+}
+
+/* Takes the task's reference. A pipe or socket is polled, not read in a thread. */
+static void
+stream_block_step (GTask *task)
+{
+  HttplibFdBodySource *self = g_task_get_source_object (task);
+  WriteData *data = g_task_get_task_data (task);
+
+  g_input_stream_read_async (data->input, data->block, self->blocksize, G_PRIORITY_DEFAULT,
+                             g_task_get_cancellable (task), on_stream_block_read, task);
+}
+
+static void
+write_to_async (HttplibBodySource   *source,
+                GOutputStream       *stream,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
+{
+  HttplibFdBodySource *self = HTTPLIB_FD_BODY_SOURCE (source);
+  GTask *task = g_task_new (source, cancellable, callback, user_data);
+  WriteData *data = g_new0 (WriteData, 1);
+
+  g_task_set_source_tag (task, write_to_async);
+  data->stream = g_object_ref (stream);
+  data->wait_until = -1;
+  g_task_set_task_data (task, data, (GDestroyNotify) write_data_free);
+
+  if (!self->regular)
+    {
+      data->input = g_unix_input_stream_new (self->fd, FALSE);
+      data->block = g_malloc (self->blocksize);
+      stream_block_step (task);
+      return;
+    }
+  if (task_return_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  data->socket = stream_socket (stream);
+  if (data->socket != NULL)
+    {
+      data->offset = (off_t) self->offset;
+      sendfile_step (task);
+      return;
+    }
+  data->block = g_malloc (self->blocksize);
+  file_block_step (task);
+}
+
+static gboolean
+write_to_finish (HttplibBodySource  *source,
+                 GAsyncResult       *result,
+                 GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, source), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, write_to_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static void
 body_source_iface_init (HttplibBodySourceInterface *iface)
 {
   iface->get_length = get_length;
   iface->write_to = write_to;
+  iface->write_to_async = write_to_async;
+  iface->write_to_finish = write_to_finish;
 }
 
 /* --- GObject --- */

@@ -3,8 +3,13 @@
  * The first link of most chains: resolves the host (IPv4 and IPv6, every
  * address in turn), connects with the endpoint's timeout and source
  * address, and turns Nagle off so a request goes out at once.
+ *
+ * The asynchronous open is GSocketClient's own, on the caller's main
+ * context; its timeout also covers the name lookup, which GIO does not
+ * time out by itself.
  */
 #include "httplib-tcp-transport.h"
+#include "httplib-deadline.h"
 
 #include <math.h>
 #include <string.h>
@@ -93,17 +98,15 @@ invalid:
   return NULL;
 }
 
-static GIOStream *
-tcp_open (HttplibTransport *transport,
-          HttplibEndpoint  *endpoint,
-          GIOStream        *base,
-          GCancellable     *cancellable,
-          GError          **error)
+/* Sets the client up for one connect; NULL with error set when the
+ * endpoint cannot be served. */
+static GSocketConnectable *
+prepare_connect (HttplibTcpTransport *self,
+                 HttplibEndpoint     *endpoint,
+                 GIOStream           *base,
+                 GError             **error)
 {
-  HttplibTcpTransport *self = HTTPLIB_TCP_TRANSPORT (transport);
-  g_autoptr(GSocketConnectable) address = NULL;
   g_autoptr(GSocketAddress) local = NULL;
-  GSocketConnection *connection;
   const char *source = httplib_endpoint_get_source_address (endpoint);
   double timeout = httplib_endpoint_get_timeout (endpoint);
 
@@ -120,12 +123,14 @@ tcp_open (HttplibTransport *transport,
   g_socket_client_set_timeout (self->client, timeout > 0 ? (guint) ceil (timeout) : 0);
   g_socket_client_set_local_address (self->client, local);
 
-  address = g_network_address_new (httplib_endpoint_get_host (endpoint),
-                                   httplib_endpoint_get_port (endpoint));
-  connection = g_socket_client_connect (self->client, address, cancellable, error);
-  if (connection == NULL)
-    return NULL;
+  return g_network_address_new (httplib_endpoint_get_host (endpoint),
+                                httplib_endpoint_get_port (endpoint));
+}
 
+static GIOStream *
+connected (HttplibTransport  *transport,
+           GSocketConnection *connection)
+{
   /* A request is one write; Nagle would only delay it. */
   g_socket_set_option (g_socket_connection_get_socket (connection),
                        IPPROTO_TCP, TCP_NODELAY, 1, NULL);
@@ -135,10 +140,114 @@ tcp_open (HttplibTransport *transport,
   return G_IO_STREAM (connection);
 }
 
+static GIOStream *
+tcp_open (HttplibTransport *transport,
+          HttplibEndpoint  *endpoint,
+          GIOStream        *base,
+          GCancellable     *cancellable,
+          GError          **error)
+{
+  HttplibTcpTransport *self = HTTPLIB_TCP_TRANSPORT (transport);
+  g_autoptr(GSocketConnectable) address = NULL;
+  GSocketConnection *connection;
+
+  address = prepare_connect (self, endpoint, base, error);
+  if (address == NULL)
+    return NULL;
+  connection = g_socket_client_connect (self->client, address, cancellable, error);
+  if (connection == NULL)
+    return NULL;
+  return connected (transport, connection);
+}
+
+typedef struct {
+  HttplibDeadline *deadline;
+  char            *what;
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  g_clear_pointer (&data->deadline, httplib_deadline_free);
+  g_free (data->what);
+  g_free (data);
+}
+
+static void
+on_connected (GObject      *client,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OpenData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  GSocketConnection *connection;
+
+  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (client), result, &error);
+  if (connection == NULL)
+    {
+      httplib_deadline_check (data->deadline, &error, data->what);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, connected (g_task_get_source_object (task), connection),
+                         g_object_unref);
+}
+
+static void
+tcp_open_async (HttplibTransport    *transport,
+                HttplibEndpoint     *endpoint,
+                GIOStream           *base,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
+{
+  HttplibTcpTransport *self = HTTPLIB_TCP_TRANSPORT (transport);
+  g_autoptr(GSocketConnectable) address = NULL;
+  GTask *task = g_task_new (transport, cancellable, callback, user_data);
+  GError *error = NULL;
+  OpenData *data;
+
+  g_task_set_source_tag (task, tcp_open_async);
+  /* A cancellation ends the steps below with their own, more precise error. */
+  g_task_set_check_cancellable (task, FALSE);
+  address = prepare_connect (self, endpoint, base, &error);
+  if (address == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  data = g_new0 (OpenData, 1);
+  data->deadline = httplib_deadline_new (httplib_endpoint_get_timeout (endpoint), cancellable,
+                                         g_task_get_context (task));
+  data->what = g_strdup_printf ("connecting to %s port %u",
+                                httplib_endpoint_get_host (endpoint),
+                                httplib_endpoint_get_port (endpoint));
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
+  g_socket_client_connect_async (self->client, address,
+                                 httplib_deadline_get_cancellable (data->deadline),
+                                 on_connected, task);
+}
+
+static GIOStream *
+tcp_open_finish (HttplibTransport  *transport,
+                 GAsyncResult      *result,
+                 GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, transport), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, tcp_open_async), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 transport_iface_init (HttplibTransportInterface *iface)
 {
   iface->open = tcp_open;
+  iface->open_async = tcp_open_async;
+  iface->open_finish = tcp_open_finish;
 }
 
 static void

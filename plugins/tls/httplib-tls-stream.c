@@ -238,6 +238,25 @@ set_handshake_error (HttplibTlsStream *self,
                "TLS handshake failed: %s", gnutls_strerror (code));
 }
 
+/* Ends a handshake with GnuTLS's last answer, blocking or not. */
+static gboolean
+handshake_done (HttplibTlsStream *self,
+                int               ret,
+                GError          **error)
+{
+  if (ret != 0)
+    {
+      self->broken = TRUE;
+      set_handshake_error (self, ret, error);
+      return FALSE;
+    }
+  self->handshaked = TRUE;
+  /* TLS 1.3 sends its tickets later, through on_session_ticket(). */
+  if (self->session_func != NULL && gnutls_protocol_get_version (self->session) != GNUTLS_TLS1_3)
+    self->session_func (self->session, self->session_data);
+  return TRUE;
+}
+
 gboolean
 httplib_tls_stream_handshake (HttplibTlsStream *self,
                               GCancellable     *cancellable,
@@ -254,17 +273,120 @@ httplib_tls_stream_handshake (HttplibTlsStream *self,
     }
   end_op (self);
 
-  if (ret != 0)
+  return handshake_done (self, ret, error);
+}
+
+static void handshake_step (GTask *task);
+
+static gboolean
+on_handshake_ready (GObject  *pollable,
+                    gpointer  user_data)
+{
+  handshake_step (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the handshake as far as the stream below allows, then waits on it
+ * in the direction GnuTLS asked for. */
+static void
+handshake_step (GTask *task)
+{
+  HttplibTlsStream *self = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(GSource) source = NULL;
+  GError *error = NULL;
+  guint retries = 0;
+  int ret;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, &error))
     {
       self->broken = TRUE;
-      set_handshake_error (self, ret, error);
-      return FALSE;
+      g_prefix_error (&error, "during the TLS handshake: ");
+      g_task_return_error (task, error);
+      return;
     }
-  self->handshaked = TRUE;
-  /* TLS 1.3 sends its tickets later, through on_session_ticket(). */
-  if (self->session_func != NULL && gnutls_protocol_get_version (self->session) != GNUTLS_TLS1_3)
-    self->session_func (self->session, self->session_data);
-  return TRUE;
+
+  begin_op (self, FALSE, cancellable);
+  do
+    ret = gnutls_handshake (self->session);
+  while (ret != 0 && ret != GNUTLS_E_AGAIN && !gnutls_error_is_fatal (ret) &&
+         ++retries < MAX_RETRIES);
+  end_op (self);
+
+  if (ret != GNUTLS_E_AGAIN)
+    {
+      if (handshake_done (self, ret, &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, error);
+      return;
+    }
+
+  /* 0: GnuTLS wants to read, 1: to write (a record that did not fit). */
+  if (gnutls_record_get_direction (self->session) == 0)
+    source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (self->base_input),
+                                                    cancellable);
+  else
+    source = g_pollable_output_stream_create_source (G_POLLABLE_OUTPUT_STREAM (self->base_output),
+                                                     cancellable);
+  g_source_set_callback (source, G_SOURCE_FUNC (on_handshake_ready), task, g_object_unref);
+  g_source_set_static_name (source, "[httplib] TLS handshake");
+  g_source_attach (source, g_task_get_context (task));
+  g_object_ref (task);  /* the source's */
+}
+
+static void
+handshake_in_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (httplib_tls_stream_handshake (source_object, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static gboolean
+base_is_pollable (HttplibTlsStream *self)
+{
+  return G_IS_POLLABLE_INPUT_STREAM (self->base_input) &&
+         g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->base_input)) &&
+         G_IS_POLLABLE_OUTPUT_STREAM (self->base_output) &&
+         g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (self->base_output));
+}
+
+void
+httplib_tls_stream_handshake_async (HttplibTlsStream    *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, httplib_tls_stream_handshake_async);
+  /* A cancellation ends the steps below with their own, more precise error. */
+  g_task_set_check_cancellable (task, FALSE);
+  /* A stream below that cannot be polled (a third-party transport's) can
+   * only be waited on by blocking: then in a worker thread. */
+  if (!base_is_pollable (self))
+    {
+      g_task_run_in_thread (task, handshake_in_thread);
+      return;
+    }
+  handshake_step (task);
+}
+
+gboolean
+httplib_tls_stream_handshake_finish (HttplibTlsStream  *self,
+                                     GAsyncResult      *result,
+                                     GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 gboolean

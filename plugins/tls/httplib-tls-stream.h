@@ -29,6 +29,18 @@ GIOStream        *httplib_tls_stream_get_base         (HttplibTlsStream      *st
 gboolean          httplib_tls_stream_handshake        (HttplibTlsStream      *stream,
                                                        GCancellable          *cancellable,
                                                        GError               **error);
+/* The same without blocking, on the caller's thread-default main context:
+ * GnuTLS reads and writes the stream below without blocking, and the
+ * handshake waits on its pollable sources. Cancelling fails it with
+ * G_IO_ERROR_CANCELLED. The stream below must be pollable, or the
+ * blocking handshake runs in a worker thread. */
+void              httplib_tls_stream_handshake_async  (HttplibTlsStream      *stream,
+                                                       GCancellable          *cancellable,
+                                                       GAsyncReadyCallback    callback,
+                                                       gpointer               user_data);
+gboolean          httplib_tls_stream_handshake_finish (HttplibTlsStream      *stream,
+                                                       GAsyncResult          *result,
+                                                       GError               **error);
 /* Whether the last handshake failed because the peer's certificate did
  * not verify. */
 gboolean          httplib_tls_stream_verify_failed    (HttplibTlsStream      *stream);

@@ -9,11 +9,16 @@
  * remembers the last session it could resume; the next handshake to the
  * same host with the same credentials offers it and skips the certificate
  * exchange.
+ *
+ * The asynchronous open runs the same handshake without blocking on the
+ * caller's main context (see httplib_tls_stream_handshake_async()), with
+ * the endpoint's timeout; everything before and after it is shared.
  */
 #include "httplib-tls-transport.h"
 #include "httplib-tls-certificate.h"
 #include "httplib-tls-credentials.h"
 #include "httplib-tls-stream.h"
+#include "httplib-deadline.h"
 
 #include <string.h>
 
@@ -154,22 +159,40 @@ new_session (HttplibTlsCredentials *credentials,
   return session;
 }
 
-static GIOStream *
-httplib_tls_transport_open (HttplibTransport  *transport,
-                            HttplibEndpoint   *endpoint,
-                            GIOStream         *base,
-                            GCancellable      *cancellable,
-                            GError           **error)
+/* What one open needs from before its handshake to after it. */
+typedef struct {
+  HttplibTlsCredentials *credentials;
+  HttplibTlsStream      *stream;
+  gnutls_session_t       session;   /* owned by stream */
+  char                  *name;
+  gboolean               is_ip;
+  GIOStream             *base;
+  HttplibDeadline       *deadline;  /* async only */
+} OpenState;
+
+static void
+open_state_free (OpenState *state)
 {
-  HttplibTlsTransport *self = HTTPLIB_TLS_TRANSPORT (transport);
+  g_clear_pointer (&state->credentials, httplib_tls_credentials_unref);
+  g_clear_object (&state->stream);
+  g_free (state->name);
+  g_clear_object (&state->base);
+  g_clear_pointer (&state->deadline, httplib_deadline_free);
+  g_free (state);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenState, open_state_free)
+
+/* Loads the credentials and sets the session up, ready to shake hands. */
+static OpenState *
+open_prepare (HttplibTlsTransport  *self,
+              HttplibEndpoint      *endpoint,
+              GIOStream            *base,
+              GError              **error)
+{
   HttplibTlsSettings *settings = httplib_endpoint_get_tls_settings (endpoint);
-  g_autoptr(HttplibTlsCredentials) credentials = NULL;
-  g_autoptr(HttplibTlsStream) stream = NULL;
-  g_autoptr(HttplibTlsInfo) info = NULL;
-  g_autofree char *name = NULL;
+  g_autoptr(OpenState) state = NULL;
   SessionContext *context;
-  gnutls_session_t session;
-  gboolean is_ip;
 
   if (base == NULL)
     {
@@ -179,33 +202,48 @@ httplib_tls_transport_open (HttplibTransport  *transport,
     }
   if (settings == NULL)
     settings = httplib_tls_settings_get_default ();
-  credentials = httplib_tls_credentials_get (settings, error);
-  if (credentials == NULL)
+
+  state = g_new0 (OpenState, 1);
+  state->credentials = httplib_tls_credentials_get (settings, error);
+  if (state->credentials == NULL)
     return NULL;
 
-  name = verify_name (httplib_endpoint_get_host (endpoint));
-  is_ip = g_hostname_is_ip_address (name);
-  session = new_session (credentials, name, is_ip, error);
-  if (session == NULL)
+  state->name = verify_name (httplib_endpoint_get_host (endpoint));
+  state->is_ip = g_hostname_is_ip_address (state->name);
+  state->session = new_session (state->credentials, state->name, state->is_ip, error);
+  if (state->session == NULL)
     return NULL;
-  offer_session (self, session, credentials, name);
+  offer_session (self, state->session, state->credentials, state->name);
 
   context = g_new0 (SessionContext, 1);
   context->transport = g_object_ref (self);
-  context->credentials = httplib_tls_credentials_ref (credentials);
-  context->host = g_strdup (name);
-  stream = httplib_tls_stream_new (base, session, save_session, context,
-                                   (GDestroyNotify) session_context_free);
+  context->credentials = httplib_tls_credentials_ref (state->credentials);
+  context->host = g_strdup (state->name);
+  state->stream = httplib_tls_stream_new (base, state->session, save_session, context,
+                                          (GDestroyNotify) session_context_free);
+  state->base = g_object_ref (base);
+  return g_steal_pointer (&state);
+}
 
-  httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_TLS_HANDSHAKING, base);
-  if (!httplib_tls_stream_handshake (stream, cancellable, error))
+/* After the handshake: the certificate's failure described, or the
+ * stream with its TLS info attached and the last events reported. */
+static GIOStream *
+open_complete (HttplibTlsTransport  *self,
+               OpenState            *state,
+               gboolean              handshaked,
+               GError              **error)
+{
+  HttplibTransport *transport = HTTPLIB_TRANSPORT (self);
+  g_autoptr(HttplibTlsInfo) info = NULL;
+
+  if (!handshaked)
     {
       g_mutex_lock (&self->lock);
       forget_session (self);
       g_mutex_unlock (&self->lock);
-      if (httplib_tls_stream_verify_failed (stream))
+      if (httplib_tls_stream_verify_failed (state->stream))
         {
-          g_autofree char *why = httplib_tls_describe_verify_failure (session, name);
+          g_autofree char *why = httplib_tls_describe_verify_failure (state->session, state->name);
 
           g_clear_error (error);
           g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CERTIFICATE, why);
@@ -213,19 +251,105 @@ httplib_tls_transport_open (HttplibTransport  *transport,
       return NULL;
     }
 
-  info = httplib_tls_info_new_for_session (session, is_ip ? NULL : name, credentials->verify);
-  httplib_tls_info_attach (info, G_IO_STREAM (stream));
+  info = httplib_tls_info_new_for_session (state->session, state->is_ip ? NULL : state->name,
+                                           state->credentials->verify);
+  httplib_tls_info_attach (info, G_IO_STREAM (state->stream));
   httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_TLS_HANDSHAKED,
-                                  G_IO_STREAM (stream));
+                                  G_IO_STREAM (state->stream));
   httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_COMPLETE,
-                                  G_IO_STREAM (stream));
-  return G_IO_STREAM (g_steal_pointer (&stream));
+                                  G_IO_STREAM (state->stream));
+  return G_IO_STREAM (g_steal_pointer (&state->stream));
+}
+
+static GIOStream *
+httplib_tls_transport_open (HttplibTransport  *transport,
+                            HttplibEndpoint   *endpoint,
+                            GIOStream         *base,
+                            GCancellable      *cancellable,
+                            GError           **error)
+{
+  HttplibTlsTransport *self = HTTPLIB_TLS_TRANSPORT (transport);
+  g_autoptr(OpenState) state = open_prepare (self, endpoint, base, error);
+  gboolean handshaked;
+
+  if (state == NULL)
+    return NULL;
+  httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_TLS_HANDSHAKING, base);
+  handshaked = httplib_tls_stream_handshake (state->stream, cancellable, error);
+  return open_complete (self, state, handshaked, error);
+}
+
+static void
+on_handshake (GObject      *stream,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HttplibTlsTransport *self = g_task_get_source_object (task);
+  OpenState *state = g_task_get_task_data (task);
+  GError *error = NULL;
+  gboolean handshaked;
+  GIOStream *opened;
+
+  handshaked = httplib_tls_stream_handshake_finish (HTTPLIB_TLS_STREAM (stream), result, &error);
+  httplib_deadline_check (state->deadline, &error, "the TLS handshake");
+  opened = open_complete (self, state, handshaked, &error);
+  if (opened != NULL)
+    g_task_return_pointer (task, opened, g_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+httplib_tls_transport_open_async (HttplibTransport    *transport,
+                                  HttplibEndpoint     *endpoint,
+                                  GIOStream           *base,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  HttplibTlsTransport *self = HTTPLIB_TLS_TRANSPORT (transport);
+  g_autoptr(GTask) task = g_task_new (transport, cancellable, callback, user_data);
+  GError *error = NULL;
+  OpenState *state;
+
+  g_task_set_source_tag (task, httplib_tls_transport_open_async);
+  /* A cancellation ends the steps below with their own, more precise error. */
+  g_task_set_check_cancellable (task, FALSE);
+  state = open_prepare (self, endpoint, base, &error);
+  if (state == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  state->deadline = httplib_deadline_new (httplib_endpoint_get_timeout (endpoint), cancellable,
+                                          g_task_get_context (task));
+  g_task_set_task_data (task, state, (GDestroyNotify) open_state_free);
+
+  httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_TLS_HANDSHAKING, base);
+  httplib_tls_stream_handshake_async (state->stream,
+                                      httplib_deadline_get_cancellable (state->deadline),
+                                      on_handshake, g_steal_pointer (&task));
+}
+
+static GIOStream *
+httplib_tls_transport_open_finish (HttplibTransport  *transport,
+                                   GAsyncResult      *result,
+                                   GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, transport), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, httplib_tls_transport_open_async),
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
 transport_iface_init (HttplibTransportInterface *iface)
 {
   iface->open = httplib_tls_transport_open;
+  iface->open_async = httplib_tls_transport_open_async;
+  iface->open_finish = httplib_tls_transport_open_finish;
 }
 
 static void

@@ -7,8 +7,12 @@
  * (to HTTP, or to a `tls` link that then talks to the origin). Anything
  * else fails with HTTPLIB_ERROR_TUNNEL_FAILED naming the proxy's status;
  * the answer's fields are kept in the endpoint for the application.
+ *
+ * The asynchronous open does the same with the core's asynchronous HTTP
+ * helpers, bounded by the endpoint's timeout.
  */
 #include "httplib-tunnel-transport.h"
+#include "httplib-deadline.h"
 
 #include <string.h>
 
@@ -60,41 +64,30 @@ connect_headers (const char     *target,
   return headers;
 }
 
-static GIOStream *
-httplib_tunnel_transport_open (HttplibTransport  *transport,
-                               HttplibEndpoint   *endpoint,
-                               GIOStream         *base,
-                               GCancellable      *cancellable,
-                               GError           **error)
+/* The checks both opens share before they send anything. */
+static gboolean
+check_base (GIOStream  *base,
+            GError    **error)
 {
-  g_autofree char *target = NULL;
-  g_autoptr(HttplibHeaders) request = NULL;
-  g_autoptr(HttplibHeaders) reply = NULL;
-  g_autoptr(GBytes) rest = NULL;
-  g_autofree char *reason = NULL;
-  int debug_level = httplib_endpoint_get_debug_level (endpoint);
-  guint status = 0;
+  if (base != NULL)
+    return TRUE;
+  g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
+                       "the tunnel transport needs a connection to the proxy below it (tcp ...)");
+  return FALSE;
+}
 
-  if (base == NULL)
-    {
-      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
-                           "the tunnel transport needs a connection to the proxy below it (tcp ...)");
-      return NULL;
-    }
-
-  target = authority (httplib_endpoint_get_host (endpoint), httplib_endpoint_get_port (endpoint));
-  request = connect_headers (target, httplib_endpoint_get_headers (endpoint));
-
-  httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_PROXY_NEGOTIATING, base);
-  if (!httplib_transport_send_request_head (g_io_stream_get_output_stream (base), "CONNECT",
-                                            target, request, debug_level, cancellable, error))
-    return NULL;
-  if (!httplib_transport_read_response_head (g_io_stream_get_input_stream (base), debug_level,
-                                             &status, &reason, &reply, &rest, cancellable, error))
-    {
-      g_prefix_error (error, "the proxy's answer to CONNECT %s: ", target);
-      return NULL;
-    }
+/* Judges the proxy's answer: records it on the endpoint, and accepts a
+ * 2xx with nothing after it. */
+static GIOStream *
+judge_reply (HttplibTransport *transport,
+             HttplibEndpoint  *endpoint,
+             GIOStream        *base,
+             guint             status,
+             const char       *reason,
+             HttplibHeaders   *reply,
+             GBytes           *rest,
+             GError          **error)
+{
   httplib_endpoint_set_reply (endpoint, status, reason, reply);
 
   if (status < 200 || status > 299)
@@ -117,10 +110,166 @@ httplib_tunnel_transport_open (HttplibTransport  *transport,
   return g_object_ref (base);
 }
 
+static GIOStream *
+httplib_tunnel_transport_open (HttplibTransport  *transport,
+                               HttplibEndpoint   *endpoint,
+                               GIOStream         *base,
+                               GCancellable      *cancellable,
+                               GError           **error)
+{
+  g_autofree char *target = NULL;
+  g_autoptr(HttplibHeaders) request = NULL;
+  g_autoptr(HttplibHeaders) reply = NULL;
+  g_autoptr(GBytes) rest = NULL;
+  g_autofree char *reason = NULL;
+  int debug_level = httplib_endpoint_get_debug_level (endpoint);
+  guint status = 0;
+
+  if (!check_base (base, error))
+    return NULL;
+
+  target = authority (httplib_endpoint_get_host (endpoint), httplib_endpoint_get_port (endpoint));
+  request = connect_headers (target, httplib_endpoint_get_headers (endpoint));
+
+  httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_PROXY_NEGOTIATING, base);
+  if (!httplib_transport_send_request_head (g_io_stream_get_output_stream (base), "CONNECT",
+                                            target, request, debug_level, cancellable, error))
+    return NULL;
+  if (!httplib_transport_read_response_head (g_io_stream_get_input_stream (base), debug_level,
+                                             &status, &reason, &reply, &rest, cancellable, error))
+    {
+      g_prefix_error (error, "the proxy's answer to CONNECT %s: ", target);
+      return NULL;
+    }
+  return judge_reply (transport, endpoint, base, status, reason, reply, rest, error);
+}
+
+typedef struct {
+  HttplibEndpoint *endpoint;
+  GIOStream       *base;
+  char            *target;
+  HttplibDeadline *deadline;
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  httplib_endpoint_unref (data->endpoint);
+  g_object_unref (data->base);
+  g_free (data->target);
+  g_clear_pointer (&data->deadline, httplib_deadline_free);
+  g_free (data);
+}
+
+static void
+on_reply_read (GObject      *input,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OpenData *data = g_task_get_task_data (task);
+  g_autoptr(HttplibHeaders) reply = NULL;
+  g_autoptr(GBytes) rest = NULL;
+  g_autofree char *reason = NULL;
+  GError *error = NULL;
+  GIOStream *stream;
+  guint status = 0;
+
+  if (!httplib_transport_read_response_head_finish (G_INPUT_STREAM (input), result, &status,
+                                                    &reason, &reply, &rest, &error))
+    {
+      httplib_deadline_check (data->deadline, &error, "waiting for the proxy's answer");
+      g_prefix_error (&error, "the proxy's answer to CONNECT %s: ", data->target);
+      g_task_return_error (task, error);
+      return;
+    }
+  stream = judge_reply (g_task_get_source_object (task), data->endpoint, data->base, status,
+                        reason, reply, rest, &error);
+  if (stream != NULL)
+    g_task_return_pointer (task, stream, g_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_request_sent (GObject      *output,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OpenData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!httplib_transport_send_request_head_finish (G_OUTPUT_STREAM (output), result, &error))
+    {
+      httplib_deadline_check (data->deadline, &error, "sending CONNECT to the proxy");
+      g_task_return_error (task, error);
+      return;
+    }
+  httplib_transport_read_response_head_async (g_io_stream_get_input_stream (data->base),
+                                              httplib_endpoint_get_debug_level (data->endpoint),
+                                              httplib_deadline_get_cancellable (data->deadline),
+                                              on_reply_read, g_steal_pointer (&task));
+}
+
+static void
+httplib_tunnel_transport_open_async (HttplibTransport    *transport,
+                                     HttplibEndpoint     *endpoint,
+                                     GIOStream           *base,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (transport, cancellable, callback, user_data);
+  g_autoptr(HttplibHeaders) request = NULL;
+  GError *error = NULL;
+  OpenData *data;
+
+  g_task_set_source_tag (task, httplib_tunnel_transport_open_async);
+  /* A cancellation ends the steps below with their own, more precise error. */
+  g_task_set_check_cancellable (task, FALSE);
+  if (!check_base (base, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  data = g_new0 (OpenData, 1);
+  data->endpoint = httplib_endpoint_ref (endpoint);
+  data->base = g_object_ref (base);
+  data->target = authority (httplib_endpoint_get_host (endpoint),
+                            httplib_endpoint_get_port (endpoint));
+  data->deadline = httplib_deadline_new (httplib_endpoint_get_timeout (endpoint), cancellable,
+                                         g_task_get_context (task));
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
+  request = connect_headers (data->target, httplib_endpoint_get_headers (endpoint));
+
+  httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_PROXY_NEGOTIATING, base);
+  httplib_transport_send_request_head_async (g_io_stream_get_output_stream (base), "CONNECT",
+                                             data->target, request,
+                                             httplib_endpoint_get_debug_level (endpoint),
+                                             httplib_deadline_get_cancellable (data->deadline),
+                                             on_request_sent, g_steal_pointer (&task));
+}
+
+static GIOStream *
+httplib_tunnel_transport_open_finish (HttplibTransport  *transport,
+                                      GAsyncResult      *result,
+                                      GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, transport), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, httplib_tunnel_transport_open_async),
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 transport_iface_init (HttplibTransportInterface *iface)
 {
   iface->open = httplib_tunnel_transport_open;
+  iface->open_async = httplib_tunnel_transport_open_async;
+  iface->open_finish = httplib_tunnel_transport_open_finish;
 }
 
 static void
