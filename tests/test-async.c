@@ -491,6 +491,25 @@ START_TEST (test_cancel_writing)
 }
 END_TEST
 
+/* The same stalled write with a timeout instead of a cancel. */
+START_TEST (test_timeout_writing)
+{
+  static gint released;
+  g_autoptr(TestServer) server = test_server_new (read_nothing, &released);
+  g_autoptr(HttplibConnection) conn = test_connect_to (server);
+  g_autofree char *big = g_malloc0 (64 * 1024 * 1024);
+  g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&big), 64 * 1024 * 1024);
+  g_autoptr(HttplibBodySource) body = httplib_body_source_new_for_bytes (bytes, NULL);
+  g_autoptr(GError) error = NULL;
+
+  ck_assert (httplib_connection_set_timeout (conn, 1, NULL));
+  ck_assert (!do_request (conn, "PUT", "/", body, NULL, NULL, &error));
+  g_atomic_int_set (&released, TRUE);
+  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  ck_assert_int_eq (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_CLOSED);
+}
+END_TEST
+
 START_TEST (test_cancel_before_connecting)
 {
   g_autoptr(HttplibConnection) conn = httplib_connection_new ("localhost", 9, NULL);
@@ -642,6 +661,40 @@ START_TEST (test_input_stream_splice)
   ck_assert (g_input_stream_read_all (input, buffer, sizeof buffer, (gsize *) &n, NULL, &error));
   ck_assert_int_eq (n, 5);
   ck_assert (memcmp (buffer, "hello", 5) == 0);
+}
+END_TEST
+
+/* Spliced into a file, as an application saves a download. */
+START_TEST (test_input_stream_to_file)
+{
+  static const char * const steps[] = {
+    "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world", NULL
+  };
+  g_autoptr(TestServer) server = test_server_new_script (steps, 0);
+  g_autoptr(HttplibConnection) conn = test_connect_to (server);
+  g_autoptr(HttplibResponse) resp = test_do_request (conn, "GET", "/", NULL, NULL);
+  g_autoptr(GInputStream) input = httplib_response_get_input_stream (resp);
+  g_autofree char *dir = g_dir_make_tmp ("httplib-splice-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "download", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileOutputStream) out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE,
+                                                     NULL, NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  GAsyncResult *slot = NULL;
+
+  ck_assert_ptr_nonnull (out);
+  g_output_stream_splice_async (G_OUTPUT_STREAM (out), input,
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                G_PRIORITY_DEFAULT, NULL, on_done, &slot);
+  result = wait_for (&slot);
+  ck_assert_int_eq (g_output_stream_splice_finish (G_OUTPUT_STREAM (out), result, &error), 11);
+  ck_assert (g_file_get_contents (path, &contents, NULL, NULL));
+  ck_assert_str_eq (contents, "hello world");
+  g_unlink (path);
+  g_rmdir (dir);
 }
 END_TEST
 
@@ -870,6 +923,7 @@ async_suite (void)
   tcase_add_test (tc, test_overlapping_calls_refused);
   tcase_add_test (tc, test_signals_on_caller_context);
   tcase_add_test (tc, test_input_stream_splice);
+  tcase_add_test (tc, test_input_stream_to_file);
   tcase_add_test (tc, test_get_over_tls);
   tcase_add_test (tc, test_get_through_tunnel);
   tcase_add_test (tc, test_expect_continue);
@@ -882,6 +936,7 @@ async_suite (void)
   tcase_add_test (tc, test_cancel_reading_head);
   tcase_add_test (tc, test_cancel_reading_body);
   tcase_add_test (tc, test_cancel_writing);
+  tcase_add_test (tc, test_timeout_writing);
   tcase_add_test (tc, test_cancel_before_connecting);
   tcase_add_test (tc, test_timeout_reading_head);
   tcase_add_test (tc, test_timeout_reading_body);
