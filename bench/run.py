@@ -52,6 +52,7 @@ def clients(build):
     }
 
 
+UPLOAD_PORTS = []   # the sink's, set in main()
 SERIAL = ["raw", "libhttplib", "libcurl", "libsoup", "CPython"]
 # workload -> (title, clients, unit) ; unit "req" = per request, "MiB" = throughput
 WORKLOADS = {
@@ -188,6 +189,28 @@ http {{
         self.proc = None
 
 
+class Sink:
+    """bench-sink: the upload server (nginx discards bodies 4 KiB per read)."""
+
+    def __init__(self, build, cert, key):
+        self.port, self.tls_port = free_port(), free_port()
+        self.proc = subprocess.Popen(["taskset", "-c", SERVER_CPU,
+                                      os.path.join(build, "bench", "bench-sink"),
+                                      str(self.port), str(self.tls_port), cert, key])
+        for _ in range(100):
+            if self.proc.poll() is not None:
+                raise SystemExit("bench-sink exited")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise SystemExit("bench-sink did not start listening")
+
+    stop = Nginx.stop
+
+
 def response_length(port, request):
     """The whole response's length in bytes, head included, for the raw client."""
     with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
@@ -241,6 +264,8 @@ def median(values):
 
 
 def measure(workload, names, n, rounds, all_clients, common, extra_for):
+    if workload.startswith("upload"):
+        common = common + UPLOAD_PORTS
     runs = {name: [] for name in names}
     for r in range(rounds):
         order = names[r % len(names):] + names[:r % len(names)]
@@ -417,12 +442,13 @@ def main():
     all_clients = clients(args.build)
     tmp = tempfile.mkdtemp(prefix="httplib-bench-")
     os.chmod(tmp, 0o755)
-    nginx = None
+    nginx = sink = None
     began = time.monotonic()
 
     def stop(*_):
-        if nginx is not None:
-            nginx.stop()
+        for server in (nginx, sink):
+            if server is not None:
+                server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -431,11 +457,13 @@ def main():
         upload_file = make_files(tmp, n["big"])
         ca, cert, key = make_certificate(tmp)
         nginx = Nginx(tmp, cert, key)
+        sink = Sink(args.build, cert, key)
         common = [f"port={nginx.port}", f"tls_port={nginx.tls_port}", f"ca={ca}",
                   f"file={upload_file}",
                   "small_len=%d" % response_length(nginx.port, b"GET /small HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
                   "big_len=%d" % response_length(nginx.port, b"GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
-                  "sink_len=%d" % response_length(nginx.port, b"PUT /sink HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")]
+                  "sink_len=%d" % response_length(sink.port, b"PUT /sink HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")]
+        UPLOAD_PORTS[:] = [f"port={sink.port}", f"tls_port={sink.tls_port}"]
         env_plugins = os.path.join(args.build, "plugins")
         os.environ["HTTPLIB_PLUGIN_PATH"] = ":".join(
             os.path.join(env_plugins, p) for p in sorted(os.listdir(env_plugins))
@@ -468,8 +496,8 @@ def main():
             log("blocksize sweep ...")
             lines = [f"#### Upload blocksize sweep ({n['big'] // MIB} MiB, libhttplib's fd body "
                      "on its block path; raw = the floor of each path)", "",
-                     "| blocksize | plain blocks MiB/s | ÷ raw sendfile | TLS MiB/s | ÷ raw TLS same blocksize |",
-                     "| --- | --- | --- | --- | --- |"]
+                     "| blocksize | plain blocks MiB/s | ÷ raw sendfile (time) | CPU s per GiB | TLS MiB/s | ÷ raw TLS same blocksize | CPU s per GiB |",
+                     "| --- | --- | --- | --- | --- | --- | --- |"]
             for size in BLOCKSIZES:
                 plain = measure("upload", ["raw", "libhttplib blocks"], 1, rounds, all_clients,
                                 common, lambda _: [f"blocksize={size}"])
@@ -477,9 +505,13 @@ def main():
                               common, lambda _: [f"blocksize={size}"])
                 speed = lambda runs, name: summary(
                     [x["bytes"] / MIB / x["wall"] for x in runs[name] if x], "{:.0f}")
+                cpu = lambda runs, name: summary(
+                    [(x["user"] + x["sys"]) / (x["bytes"] / (1024 * MIB)) for x in runs[name] if x])
                 lines.append(f"| {size // 1024} KiB | {speed(plain, 'libhttplib blocks')} | "
                              f"{summary(ratios(plain, 'libhttplib blocks', 'raw'))} | "
-                             f"{speed(tls, 'libhttplib')} | {summary(ratios(tls, 'libhttplib', 'raw'))} |")
+                             f"{cpu(plain, 'libhttplib blocks')} | "
+                             f"{speed(tls, 'libhttplib')} | {summary(ratios(tls, 'libhttplib', 'raw'))} | "
+                             f"{cpu(tls, 'libhttplib')} |")
             report.append("\n".join(lines) + "\n")
 
         if "async" in selected:
