@@ -30,8 +30,9 @@
  */
 
 typedef struct {
-  gsize name;   /* offsets into the arena, which may move */
+  gsize name;      /* offsets into the arena, which may move */
   gsize value;
+  gsize name_len;  /* so a lookup compares lengths before bytes */
 } Field;
 
 struct _HttplibHeaders {
@@ -67,12 +68,15 @@ value_of (HttplibHeaders *headers,
   return headers->arena->str + field->value;
 }
 
+/* @name_len is strlen (name), measured once per lookup by the caller. */
 static gboolean
 field_is (HttplibHeaders *headers,
           const Field    *field,
-          const char     *name)
+          const char     *name,
+          gsize           name_len)
 {
-  return g_ascii_strcasecmp (name_of (headers, field), name) == 0;
+  return field->name_len == name_len &&
+         g_ascii_strncasecmp (name_of (headers, field), name, name_len) == 0;
 }
 
 /* Callers may pass strings they got from these very headers; those move
@@ -150,8 +154,10 @@ arena_add (HttplibHeaders *headers,
 {
   gsize offset = headers->arena->len;
 
-  g_string_append_len (headers->arena, s, len);
-  g_string_append_c (headers->arena, '\0');
+  /* One resize and one copy: g_string_append_len would also check for overlap. */
+  g_string_set_size (headers->arena, offset + len + 1);
+  memcpy (headers->arena->str + offset, s, len);
+  headers->arena->str[offset + len] = '\0';
 
   return offset;
 }
@@ -171,6 +177,8 @@ httplib_headers_append_len (HttplibHeaders *headers,
 
   field.name = arena_add (headers, name, name_len);
   field.value = arena_add (headers, value, value_len);
+  /* The stored name ends at its first NUL, whatever name_len said. */
+  field.name_len = strlen (name_of (headers, &field));
   g_array_append_val (headers->fields, field);
 }
 
@@ -272,17 +280,19 @@ guint
 httplib_headers_remove (HttplibHeaders *headers,
                         const char     *name)
 {
+  gsize name_len;
   guint kept = 0;
   guint removed;
 
   g_return_val_if_fail (headers != NULL, 0);
   g_return_val_if_fail (name != NULL, 0);
 
+  name_len = strlen (name);
   for (guint i = 0; i < headers->fields->len; i++)
     {
       Field field = *field_at (headers, i);
 
-      if (field_is (headers, &field, name))
+      if (field_is (headers, &field, name, name_len))
         headers->garbage += strlen (name_of (headers, &field)) + 1 +
                             strlen (value_of (headers, &field)) + 1;
       else
@@ -360,14 +370,17 @@ const char *
 httplib_headers_get_one (HttplibHeaders *headers,
                          const char     *name)
 {
+  gsize name_len;
+
   g_return_val_if_fail (headers != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
+  name_len = strlen (name);
   for (guint i = 0; i < headers->fields->len; i++)
     {
       const Field *field = field_at (headers, i);
 
-      if (field_is (headers, field, name))
+      if (field_is (headers, field, name, name_len))
         return value_of (headers, field);
     }
 
@@ -389,16 +402,18 @@ char *
 httplib_headers_get_list (HttplibHeaders *headers,
                           const char     *name)
 {
+  gsize name_len;
   GString *list = NULL;
 
   g_return_val_if_fail (headers != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
+  name_len = strlen (name);
   for (guint i = 0; i < headers->fields->len; i++)
     {
       const Field *field = field_at (headers, i);
 
-      if (!field_is (headers, field, name))
+      if (!field_is (headers, field, name, name_len))
         continue;
       if (list == NULL)
         list = g_string_new (NULL);
@@ -426,17 +441,19 @@ GStrv
 httplib_headers_get_all (HttplibHeaders *headers,
                          const char     *name)
 {
+  gsize name_len;
   GPtrArray *values;
 
   g_return_val_if_fail (headers != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
   values = g_ptr_array_new ();
+  name_len = strlen (name);
   for (guint i = 0; i < headers->fields->len; i++)
     {
       const Field *field = field_at (headers, i);
 
-      if (field_is (headers, field, name))
+      if (field_is (headers, field, name, name_len))
         g_ptr_array_add (values, g_strdup (value_of (headers, field)));
     }
   g_ptr_array_add (values, NULL);
@@ -512,6 +529,7 @@ httplib_headers_value_has_token (HttplibHeaders *headers,
                                  const char     *name,
                                  const char     *token)
 {
+  gsize name_len;
   gsize token_len;
 
   g_return_val_if_fail (headers != NULL, FALSE);
@@ -519,11 +537,12 @@ httplib_headers_value_has_token (HttplibHeaders *headers,
   g_return_val_if_fail (token != NULL, FALSE);
 
   token_len = strlen (token);
+  name_len = strlen (name);
   for (guint i = 0; i < headers->fields->len; i++)
     {
       const Field *field = field_at (headers, i);
 
-      if (field_is (headers, field, name) &&
+      if (field_is (headers, field, name, name_len) &&
           list_has_token (value_of (headers, field), token, token_len))
         return TRUE;
     }
