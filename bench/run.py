@@ -414,13 +414,16 @@ plot for [i=2:{len(shown) + 1}] "{data}" using i:xtic(1) title columnhead(i)
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--build", default=os.path.join(TOP, "_build-bench"))
+    parser.add_argument("--build", type=os.path.abspath, default=os.path.join(TOP, "_build-bench"))
     parser.add_argument("--quick", action="store_true", help="smaller N and files, 3 rounds")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny N, one round, no plot: checks that the harness works (CI)")
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--only", help="comma-separated workloads (get,get-tls,connect,download,"
                                        "download-tls,upload,upload-tls,blocksize,async,profile)")
+    parser.add_argument("--serve", type=int, metavar="SECONDS",
+                        help="only start the servers, print the clients' arguments, wait "
+                             "SECONDS (for profiling by hand), stop")
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     args = parser.parse_args()
 
@@ -469,6 +472,12 @@ def main():
             os.path.join(env_plugins, p) for p in sorted(os.listdir(env_plugins))
             if os.path.isdir(os.path.join(env_plugins, p)))
 
+        if args.serve:
+            print("HTTPLIB_PLUGIN_PATH=" + os.environ["HTTPLIB_PLUGIN_PATH"])
+            print("plain/TLS (nginx): " + " ".join(common))
+            print("uploads (sink):    " + " ".join(common + UPLOAD_PORTS), flush=True)
+            time.sleep(args.serve)
+            return
         cpu = "unknown"
         with open("/proc/cpuinfo") as f:
             for line in f:
