@@ -165,40 +165,46 @@ httplib_format_host_header (const char *host,
                             guint       port,
                             guint       default_port)
 {
-  GString *out = g_string_new (NULL);
+  g_autofree char *ascii = NULL;
+  gboolean ipv6 = strchr (host, ':') != NULL;
+  const char *name = host;
+  gsize name_len;
+  char digits[16];
+  gsize i = sizeof digits;
+  char *out, *p;
 
-  if (strchr (host, ':') != NULL)
+  if (ipv6)
     {
       const char *zone = strchr (host, '%');
 
       /* The zone id names a local interface; it means nothing to the server. */
-      g_string_append_c (out, '[');
-      g_string_append_len (out, host, zone ? zone - host : (gssize) strlen (host));
-      g_string_append_c (out, ']');
-    }
-  else if (!g_str_is_ascii (host))
-    {
-      g_autofree char *ascii = g_hostname_to_ascii (host);
-
-      g_string_append (out, ascii ? ascii : host);
+      name_len = zone ? (gsize) (zone - host) : strlen (host);
     }
   else
-    g_string_append (out, host);
+    {
+      if (!g_str_is_ascii (host) && (ascii = g_hostname_to_ascii (host)) != NULL)
+        name = ascii;
+      name_len = strlen (name);
+    }
 
+  /* Digits by hand and one allocation: this runs for every request. */
   if (port != default_port)
     {
-      /* Digits by hand: this runs for every request, and printf is slow. */
-      char digits[16];
-      gsize i = sizeof digits;
-
-      digits[--i] = '\0';
       do
         digits[--i] = (char) ('0' + port % 10);
       while ((port /= 10) > 0 && i > 1);
       digits[--i] = ':';
-      g_string_append_len (out, digits + i, sizeof digits - 1 - i);
     }
-  return g_string_free (out, FALSE);
+
+  p = out = g_malloc (name_len + 2 + (sizeof digits - i) + 1);
+  if (ipv6)
+    *p++ = '[';
+  p = put (p, name, name_len);
+  if (ipv6)
+    *p++ = ']';
+  p = put (p, digits + i, sizeof digits - i);
+  *p = '\0';
+  return out;
 }
 
 gboolean
