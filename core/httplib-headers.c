@@ -87,7 +87,7 @@ field_is (HttplibHeaders *headers,
           gsize           name_len)
 {
   return field->name_len == name_len &&
-         g_ascii_strncasecmp (name_of (headers, field), name, name_len) == 0;
+         httplib_ascii_case_equal (name_of (headers, field), name, name_len);
 }
 
 /* Callers may pass strings they got from these very headers; those move
