@@ -509,6 +509,8 @@ def main():
                     cpu = line.split(":", 1)[1].strip()
                     break
         mode = "--smoke" if args.smoke else "--quick" if args.quick else "(full)"
+        if args.only:
+            mode += f" --only {args.only}"
         report = [f"### Run of {datetime.datetime.now():%Y-%m-%d %H:%M}, `bench/run {mode}`", "",
                   f"Machine: {os.cpu_count()} cores, {cpu}, {platform.system()} "
                   f"{platform.release()}; client pinned to CPU {CLIENT_CPU}, nginx to CPU "
