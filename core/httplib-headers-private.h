@@ -20,4 +20,21 @@ void httplib_headers_extend_last (HttplibHeaders *headers,
                                   const char     *more,
                                   gsize           more_len);
 
+/* Whether a[0..len) and b[0..len) are equal without regard to ASCII case:
+ * inline, as header lookups run it several times per response. */
+static inline gboolean
+httplib_ascii_case_equal (const char *a,
+                          const char *b,
+                          gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      guchar x = (guchar) a[i], y = (guchar) b[i];
+
+      if (x != y && ((x | 0x20) != (y | 0x20) || (guchar) ((x | 0x20) - 'a') > 'z' - 'a'))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 G_END_DECLS

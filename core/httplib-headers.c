@@ -12,7 +12,8 @@
  * without regard to ASCII case and a name may occur more than once.
  *
  * All names and values live in one growing buffer, so a parsed head costs
- * no allocation per field. Strings returned as `const char *` therefore
+ * no allocation per field; a small head fits in the first storage that
+ * comes in the same allocation as the object. Strings returned as `const char *` therefore
  * stay valid only until the next change to the same headers (append,
  * replace, remove or clear).
  *
@@ -30,14 +31,25 @@
  */
 
 typedef struct {
-  gsize name;   /* offsets into the arena, which may move */
+  gsize name;      /* offsets into the arena, which may move */
   gsize value;
+  gsize name_len;  /* so a lookup compares lengths before bytes */
 } Field;
 
+#define FIRST_FIELDS 16
+#define FIRST_ARENA  512
+
 struct _HttplibHeaders {
-  GString *arena;   /* names and values, each NUL-terminated, back to back */
-  GArray  *fields;  /* of Field, in order */
-  gsize    garbage; /* arena bytes no field refers to any more */
+  char  *arena;        /* names and values, each NUL-terminated, back to back */
+  gsize  arena_len;    /* arena[arena_len] is always a NUL, like GString's */
+  gsize  arena_alloc;
+  Field *fields;       /* in order */
+  guint  n_fields;
+  guint  fields_alloc;
+  gsize  garbage;      /* arena bytes no field refers to any more */
+  /* the first storage, in the same allocation: most heads fit */
+  Field  first_fields[FIRST_FIELDS];
+  char   first_arena[FIRST_ARENA];
 };
 
 /* Below this much garbage compaction is not worth a copy. */
@@ -50,29 +62,32 @@ static Field *
 field_at (HttplibHeaders *headers,
           guint           index)
 {
-  return &g_array_index (headers->fields, Field, index);
+  return &headers->fields[index];
 }
 
 static const char *
 name_of (HttplibHeaders *headers,
          const Field    *field)
 {
-  return headers->arena->str + field->name;
+  return headers->arena + field->name;
 }
 
 static const char *
 value_of (HttplibHeaders *headers,
           const Field    *field)
 {
-  return headers->arena->str + field->value;
+  return headers->arena + field->value;
 }
 
+/* @name_len is strlen (name), measured once per lookup by the caller. */
 static gboolean
 field_is (HttplibHeaders *headers,
           const Field    *field,
-          const char     *name)
+          const char     *name,
+          gsize           name_len)
 {
-  return g_ascii_strcasecmp (name_of (headers, field), name) == 0;
+  return field->name_len == name_len &&
+         httplib_ascii_case_equal (name_of (headers, field), name, name_len);
 }
 
 /* Callers may pass strings they got from these very headers; those move
@@ -81,8 +96,8 @@ static gboolean
 points_into_arena (HttplibHeaders *headers,
                    const char     *p)
 {
-  guintptr start = (guintptr) headers->arena->str;
-  guintptr end = start + headers->arena->allocated_len;
+  guintptr start = (guintptr) headers->arena;
+  guintptr end = start + headers->arena_alloc;
 
   return (guintptr) p >= start && (guintptr) p < end;
 }
@@ -97,10 +112,17 @@ points_into_arena (HttplibHeaders *headers,
 HttplibHeaders *
 httplib_headers_new (void)
 {
-  HttplibHeaders *headers = g_atomic_rc_box_new0 (HttplibHeaders);
+  /* Not zeroed: the first storage is large and written before it is read. */
+  HttplibHeaders *headers = g_atomic_rc_box_new (HttplibHeaders);
 
-  headers->arena = g_string_sized_new (256);
-  headers->fields = g_array_sized_new (FALSE, FALSE, sizeof (Field), 16);
+  headers->arena = headers->first_arena;
+  headers->arena_len = 0;
+  headers->arena_alloc = FIRST_ARENA;
+  headers->arena[0] = '\0';
+  headers->fields = headers->first_fields;
+  headers->n_fields = 0;
+  headers->fields_alloc = FIRST_FIELDS;
+  headers->garbage = 0;
 
   return headers;
 }
@@ -124,8 +146,10 @@ httplib_headers_ref (HttplibHeaders *headers)
 static void
 headers_free_contents (HttplibHeaders *headers)
 {
-  g_string_free (headers->arena, TRUE);
-  g_array_unref (headers->fields);
+  if (headers->arena != headers->first_arena)
+    g_free (headers->arena);
+  if (headers->fields != headers->first_fields)
+    g_free (headers->fields);
 }
 
 /**
@@ -142,18 +166,60 @@ httplib_headers_unref (HttplibHeaders *headers)
   g_atomic_rc_box_release_full (headers, (GDestroyNotify) headers_free_contents);
 }
 
+/* Makes the arena @len bytes long (and NUL-terminated), growing it as
+ * needed: g_string_set_size's semantics. */
+static void
+arena_set_size (HttplibHeaders *headers,
+                gsize           len)
+{
+  if (G_UNLIKELY (len >= headers->arena_alloc))
+    {
+      gsize alloc = MAX (headers->arena_alloc * 2, len + 1);
+
+      if (headers->arena == headers->first_arena)
+        {
+          headers->arena = g_malloc (alloc);
+          memcpy (headers->arena, headers->first_arena, headers->arena_len + 1);
+        }
+      else
+        headers->arena = g_realloc (headers->arena, alloc);
+      headers->arena_alloc = alloc;
+    }
+  headers->arena_len = len;
+  headers->arena[len] = '\0';
+}
+
 /* Appends one NUL-terminated copy of s[0..len) and returns its offset. */
 static gsize
 arena_add (HttplibHeaders *headers,
            const char     *s,
            gsize           len)
 {
-  gsize offset = headers->arena->len;
+  gsize offset = headers->arena_len;
 
-  g_string_append_len (headers->arena, s, len);
-  g_string_append_c (headers->arena, '\0');
+  arena_set_size (headers, offset + len + 1);
+  memcpy (headers->arena + offset, s, len);
+  headers->arena[offset + len] = '\0';
 
   return offset;
+}
+
+static void
+fields_add (HttplibHeaders *headers,
+            const Field    *field)
+{
+  if (G_UNLIKELY (headers->n_fields == headers->fields_alloc))
+    {
+      guint alloc = headers->fields_alloc * 2;
+
+      if (headers->fields == headers->first_fields)
+        headers->fields = memcpy (g_new (Field, alloc), headers->first_fields,
+                                  sizeof (Field) * headers->n_fields);
+      else
+        headers->fields = g_renew (Field, headers->fields, alloc);
+      headers->fields_alloc = alloc;
+    }
+  headers->fields[headers->n_fields++] = *field;
 }
 
 void
@@ -171,7 +237,9 @@ httplib_headers_append_len (HttplibHeaders *headers,
 
   field.name = arena_add (headers, name, name_len);
   field.value = arena_add (headers, value, value_len);
-  g_array_append_val (headers->fields, field);
+  /* The stored name ends at its first NUL, whatever name_len said. */
+  field.name_len = strlen (name_of (headers, &field));
+  fields_add (headers, &field);
 }
 
 void
@@ -184,29 +252,29 @@ httplib_headers_extend_last (HttplibHeaders *headers,
 
   g_return_if_fail (headers != NULL);
   g_return_if_fail (more != NULL);
-  g_return_if_fail (headers->fields->len > 0);
+  g_return_if_fail (headers->n_fields > 0);
 
-  last = field_at (headers, headers->fields->len - 1);
+  last = field_at (headers, headers->n_fields - 1);
   value_len = strlen (value_of (headers, last));
 
   /* Only a value at the very end of the arena can grow in place. */
-  if (last->value + value_len + 1 != headers->arena->len)
+  if (last->value + value_len + 1 != headers->arena_len)
     {
       gsize old = last->value;
 
-      last->value = headers->arena->len;
-      g_string_set_size (headers->arena, last->value + value_len + 1);
-      memcpy (headers->arena->str + last->value, headers->arena->str + old, value_len);
+      last->value = headers->arena_len;
+      arena_set_size (headers, last->value + value_len + 1);
+      memcpy (headers->arena + last->value, headers->arena + old, value_len);
       headers->garbage += value_len + 1;
     }
 
   /* An empty value takes no separator: it would only be trimmed away. */
   end = last->value + value_len;
   if (value_len > 0)
-    headers->arena->str[end++] = ' ';
-  g_string_set_size (headers->arena, end + more_len + 1);
-  memcpy (headers->arena->str + end, more, more_len);
-  headers->arena->str[end + more_len] = '\0';
+    headers->arena[end++] = ' ';
+  arena_set_size (headers, end + more_len + 1);
+  memcpy (headers->arena + end, more, more_len);
+  headers->arena[end + more_len] = '\0';
 }
 
 /**
@@ -243,20 +311,35 @@ httplib_headers_append (HttplibHeaders *headers,
 static void
 compact (HttplibHeaders *headers)
 {
-  GString *old = headers->arena;
+  char *old = headers->arena;
+  gboolean old_is_first = old == headers->first_arena;
+  gsize live = headers->arena_len - headers->garbage;
 
-  headers->arena = g_string_sized_new (old->len - headers->garbage + 1);
-  for (guint i = 0; i < headers->fields->len; i++)
+  /* The live strings go to a fresh buffer (the first storage if they fit). */
+  if (!old_is_first && live < FIRST_ARENA)
+    {
+      headers->arena = headers->first_arena;
+      headers->arena_alloc = FIRST_ARENA;
+    }
+  else
+    {
+      headers->arena = g_malloc (live + 1);
+      headers->arena_alloc = live + 1;
+    }
+  headers->arena_len = 0;
+  headers->arena[0] = '\0';
+  for (guint i = 0; i < headers->n_fields; i++)
     {
       Field *field = field_at (headers, i);
-      const char *name = old->str + field->name;
-      const char *value = old->str + field->value;
+      const char *name = old + field->name;
+      const char *value = old + field->value;
 
       field->name = arena_add (headers, name, strlen (name));
       field->value = arena_add (headers, value, strlen (value));
     }
   headers->garbage = 0;
-  g_string_free (old, TRUE);
+  if (!old_is_first)
+    g_free (old);
 }
 
 /**
@@ -272,29 +355,31 @@ guint
 httplib_headers_remove (HttplibHeaders *headers,
                         const char     *name)
 {
+  gsize name_len;
   guint kept = 0;
   guint removed;
 
   g_return_val_if_fail (headers != NULL, 0);
   g_return_val_if_fail (name != NULL, 0);
 
-  for (guint i = 0; i < headers->fields->len; i++)
+  name_len = strlen (name);
+  for (guint i = 0; i < headers->n_fields; i++)
     {
       Field field = *field_at (headers, i);
 
-      if (field_is (headers, &field, name))
+      if (field_is (headers, &field, name, name_len))
         headers->garbage += strlen (name_of (headers, &field)) + 1 +
                             strlen (value_of (headers, &field)) + 1;
       else
         *field_at (headers, kept++) = field;
     }
 
-  removed = headers->fields->len - kept;
-  g_array_set_size (headers->fields, kept);
+  removed = headers->n_fields - kept;
+  headers->n_fields = kept;
 
   /* Compact once garbage is half the arena: amortised O(1) per byte. */
   if (headers->garbage >= MIN_GARBAGE_TO_COMPACT &&
-      headers->garbage * 2 >= headers->arena->len)
+      headers->garbage * 2 >= headers->arena_len)
     compact (headers);
 
   return removed;
@@ -341,8 +426,8 @@ httplib_headers_clear (HttplibHeaders *headers)
 {
   g_return_if_fail (headers != NULL);
 
-  g_array_set_size (headers->fields, 0);
-  g_string_truncate (headers->arena, 0);
+  headers->n_fields = 0;
+  arena_set_size (headers, 0);
   headers->garbage = 0;
 }
 
@@ -360,14 +445,17 @@ const char *
 httplib_headers_get_one (HttplibHeaders *headers,
                          const char     *name)
 {
+  gsize name_len;
+
   g_return_val_if_fail (headers != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  for (guint i = 0; i < headers->fields->len; i++)
+  name_len = strlen (name);
+  for (guint i = 0; i < headers->n_fields; i++)
     {
       const Field *field = field_at (headers, i);
 
-      if (field_is (headers, field, name))
+      if (field_is (headers, field, name, name_len))
         return value_of (headers, field);
     }
 
@@ -389,16 +477,18 @@ char *
 httplib_headers_get_list (HttplibHeaders *headers,
                           const char     *name)
 {
+  gsize name_len;
   GString *list = NULL;
 
   g_return_val_if_fail (headers != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  for (guint i = 0; i < headers->fields->len; i++)
+  name_len = strlen (name);
+  for (guint i = 0; i < headers->n_fields; i++)
     {
       const Field *field = field_at (headers, i);
 
-      if (!field_is (headers, field, name))
+      if (!field_is (headers, field, name, name_len))
         continue;
       if (list == NULL)
         list = g_string_new (NULL);
@@ -426,17 +516,19 @@ GStrv
 httplib_headers_get_all (HttplibHeaders *headers,
                          const char     *name)
 {
+  gsize name_len;
   GPtrArray *values;
 
   g_return_val_if_fail (headers != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
   values = g_ptr_array_new ();
-  for (guint i = 0; i < headers->fields->len; i++)
+  name_len = strlen (name);
+  for (guint i = 0; i < headers->n_fields; i++)
     {
       const Field *field = field_at (headers, i);
 
-      if (field_is (headers, field, name))
+      if (field_is (headers, field, name, name_len))
         g_ptr_array_add (values, g_strdup (value_of (headers, field)));
     }
   g_ptr_array_add (values, NULL);
@@ -512,6 +604,7 @@ httplib_headers_value_has_token (HttplibHeaders *headers,
                                  const char     *name,
                                  const char     *token)
 {
+  gsize name_len;
   gsize token_len;
 
   g_return_val_if_fail (headers != NULL, FALSE);
@@ -519,11 +612,12 @@ httplib_headers_value_has_token (HttplibHeaders *headers,
   g_return_val_if_fail (token != NULL, FALSE);
 
   token_len = strlen (token);
-  for (guint i = 0; i < headers->fields->len; i++)
+  name_len = strlen (name);
+  for (guint i = 0; i < headers->n_fields; i++)
     {
       const Field *field = field_at (headers, i);
 
-      if (field_is (headers, field, name) &&
+      if (field_is (headers, field, name, name_len) &&
           list_has_token (value_of (headers, field), token, token_len))
         return TRUE;
     }
@@ -544,7 +638,7 @@ httplib_headers_get_length (HttplibHeaders *headers)
 {
   g_return_val_if_fail (headers != NULL, 0);
 
-  return headers->fields->len;
+  return headers->n_fields;
 }
 
 /**
@@ -562,7 +656,7 @@ httplib_headers_get_name (HttplibHeaders *headers,
                           guint           index)
 {
   g_return_val_if_fail (headers != NULL, NULL);
-  g_return_val_if_fail (index < headers->fields->len, NULL);
+  g_return_val_if_fail (index < headers->n_fields, NULL);
 
   return name_of (headers, field_at (headers, index));
 }
@@ -582,7 +676,7 @@ httplib_headers_get_value (HttplibHeaders *headers,
                            guint           index)
 {
   g_return_val_if_fail (headers != NULL, NULL);
-  g_return_val_if_fail (index < headers->fields->len, NULL);
+  g_return_val_if_fail (index < headers->n_fields, NULL);
 
   return value_of (headers, field_at (headers, index));
 }
@@ -636,7 +730,7 @@ httplib_headers_iter_next (HttplibHeadersIter *iter,
   g_return_val_if_fail (iter != NULL, FALSE);
   g_return_val_if_fail (iter->headers != NULL, FALSE);
 
-  if (iter->index >= iter->headers->fields->len)
+  if (iter->index >= iter->headers->n_fields)
     return FALSE;
 
   field = field_at (iter->headers, iter->index++);

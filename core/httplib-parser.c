@@ -556,7 +556,7 @@ parse_content_lengths (HttplibHeaders *headers,
   *length = -1;
   httplib_headers_iter_init (&iter, headers);
   while (httplib_headers_iter_next (&iter, &name, &value))
-    if (g_ascii_strcasecmp (name, "Content-Length") == 0 &&
+    if (strlen (name) == 14 && httplib_ascii_case_equal (name, "Content-Length", 14) &&
         !merge_content_length (value, length, error))
       return FALSE;
 

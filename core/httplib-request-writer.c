@@ -93,15 +93,40 @@ httplib_validate_header (const char *name,
   return TRUE;
 }
 
+/* Grows @out by @len bytes in one step and returns where they go. */
+static char *
+reserve (GString *out,
+         gsize    len)
+{
+  gsize at = out->len;
+
+  g_string_set_size (out, at + len);
+  return out->str + at;
+}
+
+static char *
+put (char       *p,
+     const char *s,
+     gsize       len)
+{
+  memcpy (p, s, len);
+  return p + len;
+}
+
 void
 httplib_write_request_line (GString    *out,
                             const char *method,
                             const char *url)
 {
-  g_string_append (out, method);
-  g_string_append_c (out, ' ');
-  g_string_append (out, *url ? url : "/");
-  g_string_append (out, " HTTP/1.1\r\n");
+  gsize method_len = strlen (method);
+  const char *target = *url ? url : "/";
+  gsize target_len = strlen (target);
+  char *p = reserve (out, method_len + 1 + target_len + sizeof " HTTP/1.1\r\n" - 1);
+
+  p = put (p, method, method_len);
+  *p++ = ' ';
+  p = put (p, target, target_len);
+  put (p, " HTTP/1.1\r\n", sizeof " HTTP/1.1\r\n" - 1);
 }
 
 void
@@ -109,10 +134,14 @@ httplib_write_header (GString    *out,
                       const char *name,
                       const char *value)
 {
-  g_string_append (out, name);
-  g_string_append_len (out, ": ", 2);
-  g_string_append (out, value);
-  g_string_append_len (out, "\r\n", 2);
+  gsize name_len = strlen (name);
+  gsize value_len = strlen (value);
+  char *p = reserve (out, name_len + 2 + value_len + 2);
+
+  p = put (p, name, name_len);
+  p = put (p, ": ", 2);
+  p = put (p, value, value_len);
+  put (p, "\r\n", 2);
 }
 
 void
@@ -136,29 +165,46 @@ httplib_format_host_header (const char *host,
                             guint       port,
                             guint       default_port)
 {
-  GString *out = g_string_new (NULL);
+  g_autofree char *ascii = NULL;
+  gboolean ipv6 = strchr (host, ':') != NULL;
+  const char *name = host;
+  gsize name_len;
+  char digits[16];
+  gsize i = sizeof digits;
+  char *out, *p;
 
-  if (strchr (host, ':') != NULL)
+  if (ipv6)
     {
       const char *zone = strchr (host, '%');
 
       /* The zone id names a local interface; it means nothing to the server. */
-      g_string_append_c (out, '[');
-      g_string_append_len (out, host, zone ? zone - host : (gssize) strlen (host));
-      g_string_append_c (out, ']');
-    }
-  else if (!g_str_is_ascii (host))
-    {
-      g_autofree char *ascii = g_hostname_to_ascii (host);
-
-      g_string_append (out, ascii ? ascii : host);
+      name_len = zone ? (gsize) (zone - host) : strlen (host);
     }
   else
-    g_string_append (out, host);
+    {
+      if (!g_str_is_ascii (host) && (ascii = g_hostname_to_ascii (host)) != NULL)
+        name = ascii;
+      name_len = strlen (name);
+    }
 
+  /* Digits by hand and one allocation: this runs for every request. */
   if (port != default_port)
-    g_string_append_printf (out, ":%u", port);
-  return g_string_free (out, FALSE);
+    {
+      do
+        digits[--i] = (char) ('0' + port % 10);
+      while ((port /= 10) > 0 && i > 1);
+      digits[--i] = ':';
+    }
+
+  p = out = g_malloc (name_len + 2 + (sizeof digits - i) + 1);
+  if (ipv6)
+    *p++ = '[';
+  p = put (p, name, name_len);
+  if (ipv6)
+    *p++ = ']';
+  p = put (p, digits + i, sizeof digits - i);
+  *p = '\0';
+  return out;
 }
 
 gboolean

@@ -152,6 +152,23 @@ START_TEST (test_lookup)
 }
 END_TEST
 
+/* Case folds letters only: these pairs differ by the bit that folds case. */
+START_TEST (test_case_folds_letters_only)
+{
+  g_autoptr (HttplibHeaders) headers = httplib_headers_new ();
+
+  httplib_headers_append (headers, "X-^", "caret");
+  httplib_headers_append (headers, "X-@", "at");
+  httplib_headers_append (headers, "x-[", "bracket");
+
+  ck_assert_msg (httplib_headers_get_one (headers, "X-~") == NULL, "'X-~' found 'X-^'");
+  ck_assert_msg (httplib_headers_get_one (headers, "X-`") == NULL, "'X-`' found 'X-@'");
+  ck_assert_msg (httplib_headers_get_one (headers, "x-{") == NULL, "'x-{' found 'x-['");
+  ck_assert_str_eq (httplib_headers_get_one (headers, "x-^"), "caret");
+  ck_assert_str_eq (httplib_headers_get_one (headers, "X-["), "bracket");
+}
+END_TEST
+
 /* --- value_has_token --- */
 
 typedef struct {
@@ -383,6 +400,7 @@ headers_suite (void)
 
   tc = tcase_create ("lookup");
   tcase_add_loop_test (tc, test_lookup, 0, G_N_ELEMENTS (lookup_rows));
+  tcase_add_test (tc, test_case_folds_letters_only);
   suite_add_tcase (suite, tc);
 
   tc = tcase_create ("value-has-token");

@@ -23,6 +23,9 @@
 /* GnuTLS's non-fatal codes (a warning alert, an interrupted call) are
  * retried, but never without end. */
 #define MAX_RETRIES 64
+/* Ciphertext read ahead of what GnuTLS asks for: it asks for a record's
+ * 5-byte header, then for its body, which would be two reads per record. */
+#define READ_AHEAD_SIZE (64 * 1024)
 
 struct _HttplibTlsStream {
   GIOStream              parent_instance;
@@ -50,6 +53,11 @@ struct _HttplibTlsStream {
   gboolean               verify_failed;
   gboolean               write_pending; /* GnuTLS holds a record that would block */
   gboolean               base_eof;      /* the stream below ended */
+
+  /* ciphertext read from below that GnuTLS has not pulled yet */
+  guint8                *ahead;
+  gsize                  ahead_pos;
+  gsize                  ahead_len;
 
   /* what is_readable() had to read to tell a session ticket from data */
   guint8                 peek;
@@ -79,6 +87,25 @@ io_failed (HttplibTlsStream *self,
   return -1;
 }
 
+static gsize
+ahead_available (HttplibTlsStream *self)
+{
+  return self->ahead_len - self->ahead_pos;
+}
+
+/* One read from the stream below, as the operation in progress says. */
+static gssize
+read_below (HttplibTlsStream *self,
+            void             *buffer,
+            gsize             size,
+            GError          **error)
+{
+  if (self->blocking)
+    return g_input_stream_read (self->base_input, buffer, size, self->cancellable, error);
+  return g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (self->base_input),
+                                                   buffer, size, self->cancellable, error);
+}
+
 static ssize_t
 pull (gnutls_transport_ptr_t ptr,
       void                  *buffer,
@@ -86,14 +113,26 @@ pull (gnutls_transport_ptr_t ptr,
 {
   HttplibTlsStream *self = ptr;
   GError *error = NULL;
-  gssize n;
+  gssize n = 0;
 
-  if (self->blocking)
-    n = g_input_stream_read (self->base_input, buffer, size, self->cancellable, &error);
-  else
-    n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (self->base_input),
-                                                  buffer, size, self->cancellable, &error);
-  if (n < 0)
+  if (ahead_available (self) == 0 && size < READ_AHEAD_SIZE)
+    {
+      if (self->ahead == NULL)
+        self->ahead = g_malloc (READ_AHEAD_SIZE);
+      n = read_below (self, self->ahead, READ_AHEAD_SIZE, &error);
+      self->ahead_pos = 0;
+      self->ahead_len = MAX (n, 0);
+    }
+  if (ahead_available (self) > 0)
+    {
+      n = MIN (size, ahead_available (self));
+      memcpy (buffer, self->ahead + self->ahead_pos, n);
+      self->ahead_pos += n;
+    }
+  else if (error == NULL && size >= READ_AHEAD_SIZE)
+    n = read_below (self, buffer, size, &error);
+  /* else the read ahead found the end of the stream (n is 0) or failed */
+  if (error != NULL)
     return io_failed (self, error);
   if (n == 0)
     self->base_eof = TRUE;
@@ -115,6 +154,8 @@ pull_timeout (gnutls_transport_ptr_t ptr,
 {
   HttplibTlsStream *self = ptr;
 
+  if (ahead_available (self) > 0)
+    return 1;
   if (ms == 0 && G_IS_POLLABLE_INPUT_STREAM (self->base_input) &&
       g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->base_input)))
     return g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (self->base_input));
@@ -651,7 +692,9 @@ httplib_tls_stream_is_readable (HttplibTlsStream *self)
   if (self->has_peek || self->peek_eof || self->peek_error != NULL ||
       gnutls_record_check_pending (self->session) > 0)
     return TRUE;
-  if (!base_can_poll (self) ||
+  if (!base_can_poll (self))
+    return FALSE;
+  if (ahead_available (self) == 0 &&
       !g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (self->base_input)))
     return FALSE;
 
@@ -689,8 +732,8 @@ httplib_tls_stream_create_source (HttplibTlsStream *self,
 
   if (condition == G_IO_IN && self->session != NULL &&
       (self->has_peek || self->peek_eof || self->peek_error != NULL ||
-       gnutls_record_check_pending (self->session) > 0))
-    child = g_timeout_source_new (0);  /* decrypted bytes wait: ready now */
+       ahead_available (self) > 0 || gnutls_record_check_pending (self->session) > 0))
+    child = g_timeout_source_new (0);  /* decrypted or read-ahead bytes wait: ready now */
   else if (condition == G_IO_IN)
     child = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (self->base_input), NULL);
   else
@@ -762,6 +805,7 @@ httplib_tls_stream_finalize (GObject *object)
     self->session_destroy (self->session_data);
   g_clear_error (&self->io_error);
   g_clear_error (&self->peek_error);
+  g_clear_pointer (&self->ahead, g_free);
   g_clear_object (&self->base);
 
   G_OBJECT_CLASS (httplib_tls_stream_parent_class)->finalize (object);
