@@ -14,29 +14,6 @@
 #include "httplib-error.h"
 #include "httplib-response-private.h"
 
-static gboolean
-refuse_if_busy (HttplibConnection *self,
-                HttplibError       code,
-                GError           **error)
-{
-  if (!self->busy)
-    return FALSE;
-  g_set_error_literal (error, HTTPLIB_ERROR, code,
-                       "another operation is in progress on this connection");
-  return TRUE;
-}
-
-/* Returns an error from a call that never started. */
-static void
-report_error (gpointer             source,
-              GAsyncReadyCallback  callback,
-              gpointer             user_data,
-              gpointer             source_tag,
-              GError              *error)
-{
-  g_task_report_error (source, callback, user_data, source_tag, error);
-}
-
 /* --- waiting for input --- */
 
 typedef struct {
@@ -204,9 +181,10 @@ httplib_connection_connect_async (HttplibConnection   *connection,
 
   g_return_if_fail (HTTPLIB_IS_CONNECTION (connection));
 
-  if (refuse_if_busy (connection, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE, &error))
+  if (!httplib_connection_check_idle_caller (connection, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE, &error))
     {
-      report_error (connection, callback, user_data, httplib_connection_connect_async, error);
+      g_task_report_error (connection, callback, user_data, httplib_connection_connect_async,
+                           error);
       return;
     }
   task = g_task_new (connection, cancellable, callback, user_data);
@@ -552,7 +530,7 @@ httplib_connection_request_async (HttplibConnection   *connection,
 
   if (!httplib_connection_check_request (self, method, url, headers, &error))
     {
-      report_error (self, callback, user_data, httplib_connection_request_async, error);
+      g_task_report_error (self, callback, user_data, httplib_connection_request_async, error);
       return;
     }
 
@@ -653,7 +631,7 @@ httplib_connection_get_response_async (HttplibConnection   *connection,
   response = httplib_connection_take_response (self, &error);
   if (response == NULL)
     {
-      report_error (self, callback, user_data, httplib_connection_get_response_async, error);
+      g_task_report_error (self, callback, user_data, httplib_connection_get_response_async, error);
       return;
     }
 
@@ -756,9 +734,9 @@ httplib_connection_close_async (HttplibConnection   *connection,
 
   g_return_if_fail (HTTPLIB_IS_CONNECTION (connection));
 
-  if (refuse_if_busy (connection, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE, &error))
+  if (!httplib_connection_check_idle_caller (connection, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE, &error))
     {
-      report_error (connection, callback, user_data, httplib_connection_close_async, error);
+      g_task_report_error (connection, callback, user_data, httplib_connection_close_async, error);
       return;
     }
 

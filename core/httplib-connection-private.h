@@ -4,6 +4,7 @@
 #pragma once
 
 #include "httplib-connection.h"
+#include "httplib-error.h"
 #include "httplib-chain-private.h"
 #include "httplib-parser-private.h"
 #include "httplib-read-buffer-private.h"
@@ -110,6 +111,11 @@ gsize    httplib_connection_end_head        (HttplibConnection *connection,
                                              GOutputVector      vectors[4],
                                              char               size_line[24]);
 void     httplib_connection_head_sent       (HttplibConnection *connection);
+/* No async call is under way; else fails with code ("another operation
+ * is in progress"), so nothing interleaves on the wire. */
+gboolean httplib_connection_check_idle_caller (HttplibConnection  *connection,
+                                               HttplibError        code,
+                                               GError            **error);
 /* The response for the request sent, its head not read yet; errors
  * RESPONSE_NOT_READY, or IMPROPER_CONNECTION_STATE while busy. */
 HttplibResponse *httplib_connection_take_response (HttplibConnection *connection,

@@ -131,12 +131,8 @@ httplib_connection_check_can_start (HttplibConnection *self,
                                     const char        *url,
                                     GError           **error)
 {
-  if (self->busy)
-    {
-      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CANNOT_SEND_REQUEST,
-                           "another operation is in progress on this connection");
-      return FALSE;
-    }
+  if (!httplib_connection_check_idle_caller (self, HTTPLIB_ERROR_CANNOT_SEND_REQUEST, error))
+    return FALSE;
   if (self->response != NULL)
     {
       g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CANNOT_SEND_REQUEST,

@@ -591,12 +591,9 @@ httplib_connection_connect (HttplibConnection *connection,
   g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (connection->busy)
-    {
-      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE,
-                           "another operation is in progress on this connection");
-      return FALSE;
-    }
+  if (!httplib_connection_check_idle_caller (connection, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE,
+                                             error))
+    return FALSE;
   if (connection->stream != NULL)
     return TRUE;
 
@@ -702,18 +699,26 @@ httplib_connection_get_response (HttplibConnection *connection,
   return g_steal_pointer (&response);
 }
 
+gboolean
+httplib_connection_check_idle_caller (HttplibConnection  *self,
+                                      HttplibError        code,
+                                      GError            **error)
+{
+  if (!self->busy)
+    return TRUE;
+  g_set_error_literal (error, HTTPLIB_ERROR, code,
+                       "another operation is in progress on this connection");
+  return FALSE;
+}
+
 HttplibResponse *
 httplib_connection_take_response (HttplibConnection  *self,
                                   GError            **error)
 {
   HttplibResponse *response;
 
-  if (self->busy)
-    {
-      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE,
-                           "another operation is in progress on this connection");
-      return NULL;
-    }
+  if (!httplib_connection_check_idle_caller (self, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE, error))
+    return NULL;
   if (!self->response_pending || self->stream == NULL)
     {
       g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_RESPONSE_NOT_READY,

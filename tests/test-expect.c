@@ -18,23 +18,6 @@
 
 /* --- server side --- */
 
-/* Reads up to and including the blank line; NULL on EOF or a huge head. */
-static GString *
-read_head (TestConn *conn)
-{
-  GString *head = g_string_new (NULL);
-
-  while (head->len < 64 * 1024)
-    {
-      if (!test_conn_read_exact (conn, 1, head))
-        break;
-      if (head->len >= 4 && memcmp (head->str + head->len - 4, "\r\n\r\n", 4) == 0)
-        return head;
-    }
-  g_string_free (head, TRUE);
-  return NULL;
-}
-
 static gsize
 content_length (const GString *head)
 {
@@ -48,7 +31,7 @@ content_length (const GString *head)
 static void
 interim_then_ok (TestConn *conn, guint index, gpointer user_data)
 {
-  g_autoptr(GString) head = read_head (conn);
+  g_autoptr(GString) head = test_conn_read_head (conn);
   g_autoptr(GString) body = g_string_new (NULL);
 
   if (head == NULL || !test_conn_write (conn, user_data, -1))
@@ -64,7 +47,7 @@ final_first (TestConn *conn, guint index, gpointer user_data)
 {
   if (index == 0)
     {
-      g_autoptr(GString) head = read_head (conn);
+      g_autoptr(GString) head = test_conn_read_head (conn);
 
       if (head != NULL &&
           test_conn_write (conn, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 6\r\n\r\ndenied", -1))
@@ -305,13 +288,6 @@ START_TEST (test_chunked_body_after_wait)
 }
 END_TEST
 
-static gpointer
-cancel_soon (gpointer cancellable)
-{
-  g_usleep (100 * 1000);
-  g_cancellable_cancel (cancellable);
-  return NULL;
-}
 
 /* Cancelled while waiting for the 100 (the server never answers): the
  * request fails with CANCELLED and the connection closes. */
@@ -327,7 +303,7 @@ START_TEST (test_cancelled_wait)
   GThread *canceller;
 
   ck_assert (httplib_connection_set_continue_timeout (conn, 30, NULL));
-  canceller = g_thread_new ("canceller", cancel_soon, cancellable);
+  canceller = test_cancel_later (cancellable, 100);
   ck_assert (!httplib_connection_request_bytes (conn, "PUT", "/", bytes, headers,
                                                 cancellable, &error));
   g_thread_join (canceller);

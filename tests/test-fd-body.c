@@ -215,13 +215,6 @@ START_TEST (test_pipe_is_chunked)
 }
 END_TEST
 
-static gpointer
-cancel_soon (gpointer data)
-{
-  g_usleep (200 * 1000);
-  g_cancellable_cancel (data);
-  return NULL;
-}
 
 /* A pipe whose writer never finishes: cancelling ends the upload. */
 START_TEST (test_cancel_upload)
@@ -237,7 +230,7 @@ START_TEST (test_cancel_upload)
 
   ck_assert (g_unix_open_pipe (fds, FD_CLOEXEC, NULL));
   body = source_for (fds[0]);
-  thread = g_thread_new ("cancel", cancel_soon, cancellable);
+  thread = test_cancel_later (cancellable, 200);
   ck_assert (!httplib_connection_request (conn, "PUT", "/", body, NULL, cancellable, &error));
   g_thread_join (thread);
   httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);

@@ -884,13 +884,6 @@ hang_in_handshake (TestConn *conn, guint index, gpointer user_data)
   g_autoptr(GString) rest = test_conn_read_until_close (conn);
 }
 
-static gpointer
-cancel_soon (gpointer data)
-{
-  g_usleep (200 * 1000);
-  g_cancellable_cancel (data);
-  return NULL;
-}
 
 START_TEST (test_cancel_handshake)
 {
@@ -900,7 +893,7 @@ START_TEST (test_cancel_handshake)
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GError) again = NULL;
-  GThread *thread = g_thread_new ("cancel", cancel_soon, cancellable);
+  GThread *thread = test_cancel_later (cancellable, 200);
   gint64 start = g_get_monotonic_time ();
 
   ck_assert (!httplib_connection_connect (conn, cancellable, &error));

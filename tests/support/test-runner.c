@@ -28,3 +28,30 @@ test_count_critical (const char     *domain,
 {
   test_n_criticals++;
 }
+
+typedef struct {
+  GCancellable *cancellable;
+  guint         ms;
+} CancelLater;
+
+static gpointer
+cancel_later_thread (gpointer user_data)
+{
+  CancelLater *later = user_data;
+
+  g_usleep (later->ms * 1000);
+  g_cancellable_cancel (later->cancellable);
+  g_object_unref (later->cancellable);
+  g_free (later);
+  return NULL;
+}
+
+GThread *
+test_cancel_later (GCancellable *cancellable, guint ms)
+{
+  CancelLater *later = g_new0 (CancelLater, 1);
+
+  later->cancellable = g_object_ref (cancellable);
+  later->ms = ms;
+  return g_thread_new ("cancel-later", cancel_later_thread, later);
+}

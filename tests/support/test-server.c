@@ -289,6 +289,22 @@ test_conn_read_request (TestConn *conn)
   return request;
 }
 
+GString *
+test_conn_read_head (TestConn *conn)
+{
+  gssize head_end;
+  GString *head;
+
+  g_return_val_if_fail (conn != NULL, NULL);
+
+  head_end = find (conn, 0, "\r\n\r\n", MAX_HEAD);
+  if (head_end < 0)
+    return NULL;
+  head = g_string_new_len ((const char *) conn->pending->data, head_end + 4);
+  g_byte_array_remove_range (conn->pending, 0, (guint) head_end + 4);
+  return head;
+}
+
 gboolean
 test_conn_read_exact (TestConn *conn, gsize n, GString *out)
 {

@@ -122,6 +122,10 @@ gboolean    test_server_get_tls_handshake_failed (TestServer *server,
  * Content-Length or chunked (with trailers). NULL on EOF or error. The
  * request is recorded for test_server_get_requests(). */
 GString    *test_conn_read_request     (TestConn         *conn);
+/* Only the head, up to and including CRLFCRLF, not recorded as a request
+ * (for handlers that answer before the body: Expect: 100-continue). NULL
+ * on EOF or error. */
+GString    *test_conn_read_head        (TestConn         *conn);
 gboolean    test_conn_read_exact       (TestConn         *conn,
                                         gsize             n,
                                         GString          *out);

@@ -2,7 +2,7 @@
 #pragma once
 
 #include <check.h>
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -52,5 +52,9 @@ void test_count_critical (const char *domain, GLogLevelFlags level, const char *
                    "expected 1 critical from %s, got %u", #stmt,                    \
                    test_n_criticals - before__);                                    \
   } G_STMT_END
+
+/* Cancels cancellable from another thread after ms milliseconds, while
+ * the test thread is blocked in the call under test; join the thread. */
+GThread *test_cancel_later (GCancellable *cancellable, guint ms);
 
 G_END_DECLS
