@@ -492,7 +492,9 @@ httplib_head_parser_finish (HttplibHeadParser *parser,
     return FALSE;
   if (len > 0 && buf[len - 1] == '\r')
     len--;
-  if (len > 0 && !take_head_line (parser, buf, len, error))
+  /* A lone "\r" is an empty status line, not the end of a head. */
+  if ((len > 0 || parser->stage == HTTPLIB_HEAD_STATUS) &&
+      !take_head_line (parser, buf, len, error))
     return FALSE;
   parser->stage = HTTPLIB_HEAD_DONE;
 
