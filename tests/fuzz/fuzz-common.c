@@ -83,24 +83,36 @@ fuzz_stream_init (FuzzStream      *stream,
   memset (stream, 0, sizeof *stream);
   stream->input = input;
   stream->split = split;
-  stream->window = g_byte_array_new ();
+  stream->buf = g_malloc (1);
 }
 
 void
 fuzz_stream_clear (FuzzStream *stream)
 {
-  g_clear_pointer (&stream->window, g_byte_array_unref);
+  g_clear_pointer (&stream->buf, g_free);
 }
 
 gsize
 fuzz_stream_fill (FuzzStream *stream)
 {
   gsize left = stream->input->len - stream->delivered;
-  gsize n = stream->split ? MIN (left, fuzz_piece_size (stream->input, stream->n_reads)) : left;
+  gsize piece = stream->split ? fuzz_piece_size (stream->input, stream->n_reads) : left;
+  gsize n = MIN (left, piece);
+  gsize avail = fuzz_stream_available (stream);
+  guint8 *buf;
 
-  g_byte_array_append (stream->window, stream->input->payload + stream->delivered, n);
-  stream->delivered += n;
   stream->n_reads++;
+  if (n == 0)
+    return 0;
+  /* A new allocation of the exact size: nothing readable after the bytes. */
+  buf = g_malloc (avail + n);
+  memcpy (buf, stream->buf + stream->start, avail);
+  memcpy (buf + avail, stream->input->payload + stream->delivered, n);
+  g_free (stream->buf);
+  stream->buf = buf;
+  stream->start = 0;
+  stream->end = avail + n;
+  stream->delivered += n;
   return n;
 }
 
@@ -108,9 +120,9 @@ void
 fuzz_stream_consume (FuzzStream *stream,
                      gsize       n)
 {
-  fuzz_check (n <= stream->window->len, "consumed %" G_GSIZE_FORMAT " of %u bytes", n,
-              stream->window->len);
-  g_byte_array_remove_range (stream->window, 0, n);
+  fuzz_check (n <= fuzz_stream_available (stream), "consumed %" G_GSIZE_FORMAT " of %"
+              G_GSIZE_FORMAT " bytes", n, fuzz_stream_available (stream));
+  stream->start += n;
 }
 
 void
@@ -130,13 +142,13 @@ fuzz_read_chunked (FuzzStream      *stream,
   for (gsize pass = 0;; pass++)
     {
       g_autoptr(GError) error = NULL;
-      gsize avail = stream->window->len;
-      g_autofree char *copy = fuzz_exact_copy (stream->window->data, avail);
+      gsize avail = fuzz_stream_available (stream);
       gsize consumed = G_MAXSIZE;
       HttplibParseResult result;
 
       fuzz_check (pass < max_passes, "the chunk decoder makes no progress");
-      result = httplib_chunk_decoder_feed (&decoder, copy, avail, &consumed, &error);
+      result = httplib_chunk_decoder_feed (&decoder, fuzz_stream_peek (stream), avail, &consumed,
+                                           &error);
       fuzz_check (consumed <= avail, "consumed %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT,
                   consumed, avail);
       fuzz_check ((result == HTTPLIB_PARSE_ERROR) == (error != NULL), "result %d and error %p",
@@ -180,9 +192,9 @@ fuzz_read_chunked (FuzzStream      *stream,
           if (limit > 0)
             n = MIN (n, limit);
           n_takes++;
-          g_string_append_len (out, (const char *) stream->window->data, n);
+          g_string_append_len (out, fuzz_stream_peek (stream), n);
           if (body != NULL)
-            g_string_append_len (body, (const char *) stream->window->data, n);
+            g_string_append_len (body, fuzz_stream_peek (stream), n);
           httplib_chunk_decoder_take (&decoder, n);
           fuzz_stream_consume (stream, n);
           fuzz_check (decoder.remaining > 0 || decoder.stage == HTTPLIB_CHUNK_DATA_END,

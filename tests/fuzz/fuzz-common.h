@@ -28,7 +28,7 @@ G_BEGIN_DECLS
 #define FUZZ_HEADER_SIZE  (1 + FUZZ_N_PIECES)
 #define FUZZ_MAX_EXTRA    8
 /* The largest payload an expansion makes. */
-#define FUZZ_MAX_EXPANDED (1024 * 1024)
+#define FUZZ_MAX_EXPANDED (512 * 1024)
 
 typedef struct {
   guint8  flags;
@@ -57,8 +57,24 @@ typedef struct {
   gboolean         split;      /* FALSE: the whole payload in the first read */
   gsize            delivered;  /* payload bytes read so far */
   guint            n_reads;
-  GByteArray      *window;     /* bytes read and not yet consumed */
+  /* Bytes read and not yet consumed are buf[start..end); buf holds exactly
+   * `end` bytes (at least 1), so a read past them is caught by ASan. */
+  guint8          *buf;
+  gsize            start;
+  gsize            end;
 } FuzzStream;
+
+static inline const char *
+fuzz_stream_peek (const FuzzStream *stream)
+{
+  return (const char *) stream->buf + stream->start;
+}
+
+static inline gsize
+fuzz_stream_available (const FuzzStream *stream)
+{
+  return stream->end - stream->start;
+}
 
 void     fuzz_stream_init    (FuzzStream      *stream,
                               const FuzzInput *input,

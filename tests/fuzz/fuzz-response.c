@@ -41,13 +41,13 @@ read_head (FuzzStream        *stream,
 
   for (gsize pass = 0;; pass++)
     {
-      gsize avail = stream->window->len;
-      g_autofree char *copy = fuzz_exact_copy (stream->window->data, avail);
+      gsize avail = fuzz_stream_available (stream);
       gsize consumed = G_MAXSIZE;
       HttplibParseResult result;
 
       fuzz_check (pass < max_passes, "the head parser makes no progress");
-      result = httplib_head_parser_feed (parser, copy, avail, &consumed, error);
+      result = httplib_head_parser_feed (parser, fuzz_stream_peek (stream), avail, &consumed,
+                                         error);
       if (result == HTTPLIB_PARSE_ERROR)
         return FALSE;
       fuzz_check (consumed <= avail, "consumed %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT,
@@ -61,10 +61,9 @@ read_head (FuzzStream        *stream,
 
       if (fuzz_stream_fill (stream) == 0)
         {
-          gsize rest = stream->window->len;
-          g_autofree char *last = fuzz_exact_copy (stream->window->data, rest);
+          gsize rest = fuzz_stream_available (stream);
 
-          if (!httplib_head_parser_finish (parser, last, rest, error))
+          if (!httplib_head_parser_finish (parser, fuzz_stream_peek (stream), rest, error))
             return FALSE;
           fuzz_check (parser->stage == HTTPLIB_HEAD_DONE, "finish() left stage %d",
                       parser->stage);
@@ -157,7 +156,7 @@ read_plain_body (FuzzStream *stream,
 
   while (remaining > 0)
     {
-      gsize n = MIN (remaining, stream->window->len);
+      gsize n = MIN (remaining, fuzz_stream_available (stream));
 
       if (n == 0)
         {
@@ -168,7 +167,7 @@ read_plain_body (FuzzStream *stream,
             }
           continue;
         }
-      g_string_append_len (out, (const char *) stream->window->data, n);
+      g_string_append_len (out, fuzz_stream_peek (stream), n);
       fuzz_stream_consume (stream, n);
       remaining -= n;
     }

@@ -35,11 +35,13 @@ def run(cmd, timeout):
 
 
 def report(number, ok, description, log):
+    """Prints one TAP result; returns whether it passed."""
     print("%s %d - %s" % ("ok" if ok else "not ok", number, description))
     if not ok:
         # The end of libFuzzer's log holds the finding and its stack.
         sys.stderr.write(log[-20000:])
     sys.stdout.flush()
+    return ok
 
 
 def main():
@@ -64,7 +66,7 @@ def main():
     print("1..2")
     # Each seed file run once, as libFuzzer does when given files.
     status, log = run([args.fuzzer] + common + seeds, 120 + len(seeds))
-    report(1, status == 0, "%s: the %d seed inputs run clean" % (name, len(seeds)), log)
+    passed = report(1, status == 0, "%s: the %d seed inputs run clean" % (name, len(seeds)), log)
 
     work = tempfile.mkdtemp(prefix=name + "-corpus-")
     try:
@@ -81,8 +83,8 @@ def main():
         name, runs[-1] if runs else "?", args.seconds, new)
     if finding:
         description += "; finding kept in " + finding[-1]
-    report(2, status == 0 and bool(runs), description, log)
-    return 0
+    passed &= report(2, status == 0 and bool(runs), description, log)
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
