@@ -49,6 +49,9 @@ struct _HttplibConnection {
   gboolean                response_pending; /* end_headers done, get_response not yet called */
   HttplibHeadParser      *early_head;     /* a final head that came instead of 100 Continue */
   gboolean                busy;           /* an async call is under way */
+  guint                   exchanges;      /* responses completed on this stream */
+  gint64                  idle_since;     /* monotonic time the stream last went idle */
+  gboolean                resendable;     /* the request sent may go again (see can_resend) */
   guint                   generation;     /* counts dropped streams, for async calls to notice */
 };
 
@@ -110,7 +113,22 @@ gsize    httplib_connection_end_head        (HttplibConnection *connection,
                                              gboolean           chunked,
                                              GOutputVector      vectors[4],
                                              char               size_line[24]);
-void     httplib_connection_head_sent       (HttplibConnection *connection);
+/* The head went out; head_only when no body was or will be sent. */
+void     httplib_connection_head_sent       (HttplibConnection *connection,
+                                             gboolean           head_only);
+/* Whether a request that got nothing back, failing with error, may be sent
+ * again on a new connection: see httplib-connection-request.c. */
+gboolean httplib_connection_can_resend      (HttplibConnection *connection,
+                                             HttplibResponse   *response,
+                                             const GError      *error);
+/* Whether a head that failed to go out with error may go on a new connection. */
+gboolean httplib_connection_can_rewrite     (HttplibConnection *connection,
+                                             gboolean           head_only,
+                                             const GError      *error);
+/* Reopens the connection and writes the last request's head again. */
+gboolean httplib_connection_resend          (HttplibConnection *connection,
+                                             GCancellable      *cancellable,
+                                             GError           **error);
 /* No async call is under way; else fails with code ("another operation
  * is in progress"), so nothing interleaves on the wire. */
 gboolean httplib_connection_check_idle_caller (HttplibConnection  *connection,

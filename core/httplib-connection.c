@@ -557,6 +557,8 @@ httplib_connection_connect_end (HttplibConnection      *self,
   self->stream = top;
   self->input = g_io_stream_get_input_stream (top);
   self->output = g_io_stream_get_output_stream (top);
+  self->exchanges = 0;
+  self->idle_since = g_get_monotonic_time ();
   httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_IDLE);
 }
 
@@ -684,6 +686,7 @@ httplib_connection_get_response (HttplibConnection *connection,
 {
   HttplibConnection *self = connection;
   g_autoptr(HttplibResponse) response = NULL;
+  GError *local_error = NULL;
 
   g_return_val_if_fail (HTTPLIB_IS_CONNECTION (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -691,12 +694,23 @@ httplib_connection_get_response (HttplibConnection *connection,
   response = httplib_connection_take_response (self, error);
   if (response == NULL)
     return NULL;
-  if (!httplib_response_begin (response, g_steal_pointer (&self->early_head), cancellable, error))
+  if (httplib_response_begin (response, g_steal_pointer (&self->early_head), cancellable,
+                              &local_error))
+    return g_steal_pointer (&response);
+
+  if (httplib_connection_can_resend (self, response, local_error))
     {
-      httplib_connection_close (self);
-      return NULL;
+      g_clear_error (&local_error);
+      g_clear_object (&response);
+      if (httplib_connection_resend (self, cancellable, error) &&
+          (response = httplib_connection_take_response (self, error)) != NULL &&
+          httplib_response_begin (response, NULL, cancellable, error))
+        return g_steal_pointer (&response);
     }
-  return g_steal_pointer (&response);
+  else
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  httplib_connection_close (self);
+  return NULL;
 }
 
 gboolean
@@ -777,9 +791,13 @@ httplib_connection_response_complete (HttplibConnection *connection,
   /* Forgotten now: the caller may keep the response, finished, as long as it likes. */
   connection->response = NULL;
   if (will_close)
-    httplib_connection_close (connection);
-  else
-    httplib_connection_set_state (connection, HTTPLIB_CONNECTION_STATE_IDLE);
+    {
+      httplib_connection_close (connection);
+      return;
+    }
+  connection->exchanges++;
+  connection->idle_since = g_get_monotonic_time ();
+  httplib_connection_set_state (connection, HTTPLIB_CONNECTION_STATE_IDLE);
 }
 
 void

@@ -609,6 +609,18 @@ httplib_response_begin_step (HttplibResponse *self,
 }
 
 gboolean
+httplib_response_got_nothing (HttplibResponse *self)
+{
+  HttplibReadBuffer *buffer;
+
+  if (self->connection == NULL || self->interim > 0 ||
+      (self->head_started && self->head.stage != HTTPLIB_HEAD_STATUS))
+    return FALSE;
+  buffer = httplib_connection_get_read_buffer (self->connection);
+  return httplib_read_buffer_available (buffer) == 0;
+}
+
+gboolean
 httplib_response_check_not_reading (HttplibResponse  *self,
                                     GError          **error)
 {
