@@ -52,6 +52,7 @@ struct _HttplibConnection {
   guint                   exchanges;      /* responses completed on this stream */
   gint64                  idle_since;     /* monotonic time the stream last went idle */
   gboolean                resendable;     /* the request sent may go again (see can_resend) */
+  gboolean                awaiting_reply; /* a request went out, nothing was read since */
   guint                   generation;     /* counts dropped streams, for async calls to notice */
 };
 
@@ -150,6 +151,10 @@ void     httplib_connection_wait_input      (HttplibConnection *connection,
 /* A write failed part way: the connection closes. */
 void     httplib_connection_fail_write      (HttplibConnection *connection);
 
+/* Before a blocking read of a reply: see httplib-connection.c. */
+gboolean           httplib_connection_await_reply     (HttplibConnection *connection,
+                                                       GCancellable      *cancellable,
+                                                       GError           **error);
 HttplibReadBuffer *httplib_connection_get_read_buffer (HttplibConnection *connection);
 /* NULL once the connection was closed under the response. */
 GInputStream      *httplib_connection_get_input       (HttplibConnection *connection);

@@ -367,6 +367,7 @@ httplib_connection_head_sent (HttplibConnection *self,
                               gboolean           head_only)
 {
   self->resendable = head_only && self->exchanges > 0 && method_is_idempotent (self->method);
+  self->awaiting_reply = TRUE;
   httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_REQUEST_SENT);
   self->response_pending = TRUE;
 }

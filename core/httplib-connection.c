@@ -751,6 +751,24 @@ httplib_connection_take_response (HttplibConnection  *self,
   return response;
 }
 
+/* A reply is rarely there the moment its request went out. GSocket's
+ * blocking read tries first, fails with EAGAIN, then polls and reads
+ * again; on a plain socket we poll first, so the one read succeeds. */
+gboolean
+httplib_connection_await_reply (HttplibConnection  *self,
+                                GCancellable       *cancellable,
+                                GError            **error)
+{
+  if (!self->awaiting_reply)
+    return TRUE;
+  self->awaiting_reply = FALSE;
+  if (httplib_read_buffer_available (&self->buffer) > 0 || !G_IS_SOCKET_CONNECTION (self->stream))
+    return TRUE;
+  /* -1: the socket's own timeout, the connection's. */
+  return g_socket_condition_timed_wait (g_socket_connection_get_socket (G_SOCKET_CONNECTION (self->stream)),
+                                        G_IO_IN, -1, cancellable, error);
+}
+
 HttplibReadBuffer *
 httplib_connection_get_read_buffer (HttplibConnection *connection)
 {

@@ -361,8 +361,10 @@ fill_from (HttplibConnection *connection,
       return -1;
     }
   if (blocking)
-    return httplib_read_buffer_fill (httplib_connection_get_read_buffer (connection),
-                                     input, cancellable, error);
+    return httplib_connection_await_reply (connection, cancellable, error)
+           ? httplib_read_buffer_fill (httplib_connection_get_read_buffer (connection),
+                                       input, cancellable, error)
+           : -1;
   return httplib_read_buffer_fill_nonblocking (httplib_connection_get_read_buffer (connection),
                                                input, cancellable, error);
 }
