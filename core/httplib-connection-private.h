@@ -28,6 +28,7 @@ struct _HttplibConnection {
   char                   *transport_name;
   HttplibTlsSettings     *tls_settings;   /* non-NULL for HTTPS */
   char                   *tunnel_host;    /* set_tunnel's origin, or NULL */
+  char                   *host_header;    /* the Host value, made on first use */
   guint                   tunnel_port;
   HttplibHeaders         *tunnel_headers; /* extra fields of the CONNECT request */
   int                     debug_level;

@@ -227,19 +227,25 @@ httplib_connection_start_request (HttplibConnection *self,
                                   gboolean           skip_host,
                                   gboolean           skip_accept_encoding)
 {
-  g_free (self->method);
-  self->method = g_strdup (method);
+  /* Most requests on a connection repeat the method: keep the copy. */
+  if (self->method == NULL || strcmp (self->method, method) != 0)
+    {
+      g_free (self->method);
+      self->method = g_strdup (method);
+    }
+  self->resendable = FALSE;
   g_string_truncate (self->request, 0);
   httplib_write_request_line (self->request, method, url);
   if (!skip_host)
     {
       /* Through a tunnel, the origin's name, as Python does. */
-      g_autofree char *host = self->tunnel_host
-                              ? httplib_format_host_header (self->tunnel_host, self->tunnel_port,
-                                                            self->default_port)
-                              : httplib_format_host_header (self->host, self->port,
-                                                            self->default_port);
-      httplib_write_header (self->request, "Host", host);
+      if (self->host_header == NULL)
+        self->host_header = self->tunnel_host
+                            ? httplib_format_host_header (self->tunnel_host, self->tunnel_port,
+                                                          self->default_port)
+                            : httplib_format_host_header (self->host, self->port,
+                                                          self->default_port);
+      httplib_write_header (self->request, "Host", self->host_header);
     }
   if (!skip_accept_encoding)
     httplib_write_header (self->request, "Accept-Encoding", "identity");

@@ -152,6 +152,7 @@ httplib_connection_finalize (GObject *object)
   g_free (self->source_address);
   g_free (self->transport_name);
   g_free (self->tunnel_host);
+  g_free (self->host_header);
   g_free (self->method);
   g_string_free (self->request, TRUE);
   httplib_read_buffer_clear (&self->buffer);
@@ -1218,6 +1219,7 @@ httplib_connection_set_tunnel (HttplibConnection *connection,
     }
 
   g_free (connection->tunnel_host);
+  g_clear_pointer (&connection->host_header, g_free);
   connection->tunnel_host = g_steal_pointer (&origin);
   connection->tunnel_port = origin_port;
   g_clear_pointer (&connection->tunnel_headers, httplib_headers_unref);

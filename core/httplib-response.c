@@ -17,6 +17,7 @@
 #include "httplib-debug-private.h"
 #include "httplib-enum-types.h"
 #include "httplib-error.h"
+#include "httplib-headers-private.h"
 #include "httplib-parser-private.h"
 
 #include <string.h>
@@ -307,12 +308,21 @@ httplib_response_new (HttplibConnection *connection,
   return self;
 }
 
-/* strcasestr: a case-insensitive search, with no copy of the header value. */
+/* A case-insensitive search, with no copy of the header value; the values
+ * are short, so a plain scan beats strcasestr's set-up. */
 static gboolean
 contains_ci (const char *haystack,
              const char *needle)
 {
-  return haystack != NULL && strcasestr (haystack, needle) != NULL;
+  gsize needle_len = strlen (needle);
+
+  if (haystack == NULL)
+    return FALSE;
+  for (const char *p = haystack; *p != '\0'; p++)
+    /* needle is lower case; the compare stops at haystack's NUL. */
+    if (((guchar) *p | 0x20) == (guchar) needle[0] && httplib_ascii_case_equal (p, needle, needle_len))
+      return TRUE;
+  return FALSE;
 }
 
 /* CPython's _check_close, word for word in its effect. */
