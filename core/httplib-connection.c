@@ -678,6 +678,12 @@ httplib_connection_close (HttplibConnection *connection)
  * for a response that cannot be trusted; %G_IO_ERROR codes from the
  * stream. After any error the connection is closed.
  *
+ * A request on a kept-alive connection that gets not one byte back (the
+ * server closed the connection as the request went out) is sent again
+ * once on a new connection when its method is idempotent and it had no
+ * body, as RFC 9112 section 9.3.1 allows; the errors above are then those
+ * of the second attempt.
+ *
  * Returns: (transfer full): the response, or %NULL with @error set
  */
 HttplibResponse *
