@@ -20,6 +20,7 @@
 #include "httplib-connection-private.h"
 #include "httplib-enum-types.h"
 #include "httplib-error.h"
+#include "httplib-marshal-private.h"
 #include "httplib-request-writer-private.h"
 #include "httplib-response-private.h"
 
@@ -377,8 +378,10 @@ httplib_connection_class_init (HttplibConnectionClass *klass)
    */
   signals[SIGNAL_EVENT] =
     g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  0, NULL, NULL, httplib_marshal_VOID__ENUM_OBJECT, G_TYPE_NONE, 2,
                   HTTPLIB_TYPE_TRANSPORT_EVENT, G_TYPE_IO_STREAM);
+  g_signal_set_va_marshaller (signals[SIGNAL_EVENT], G_TYPE_FROM_CLASS (klass),
+                              httplib_marshal_VOID__ENUM_OBJECTv);
 
   /**
    * HttplibConnection::informational:
