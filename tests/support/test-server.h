@@ -40,6 +40,11 @@ TestServer *test_server_new            (TestServerHandler handler,
 /* NULL (with a message on stderr) when IPv6 loopback is unavailable. */
 TestServer *test_server_new_ipv6       (TestServerHandler handler,
                                         gpointer          user_data);
+/* On a Unix domain socket made at path (which must not exist); the port
+ * is 0. NULL (with a message on stderr) when it cannot listen there. */
+TestServer *test_server_new_unix       (const char       *path,
+                                        TestServerHandler handler,
+                                        gpointer          user_data);
 void        test_server_free           (TestServer       *server);
 
 guint16     test_server_get_port       (TestServer       *server);
