@@ -54,7 +54,8 @@ meson setup "$work/lib-build" "$src" --prefix "$prefix" --libdir lib \
   -Ddocs=disabled -Dbench=disabled >"$work/lib-setup.log" 2>&1 ||
   fail "the library configures with a temporary prefix" "$work/lib-setup.log"
 pass "the library configures with a temporary prefix"
-{ ninja -C "$work/lib-build" && meson install -C "$work/lib-build" --no-rebuild; } \
+# Niced: the other suites run beside this build.
+{ nice ninja -C "$work/lib-build" && meson install -C "$work/lib-build" --no-rebuild; } \
   >"$work/lib-install.log" 2>&1 ||
   fail "the library builds and installs into the prefix" "$work/lib-install.log"
 pass "the library builds and installs into the prefix"
