@@ -26,6 +26,7 @@ struct _HttplibConnection {
   double                  continue_timeout;
   char                   *source_address;
   char                   *transport_name;
+  char                   *socket_path;    /* a local socket to reach instead of host:port */
   HttplibTlsSettings     *tls_settings;   /* non-NULL for HTTPS */
   char                   *tunnel_host;    /* set_tunnel's origin, or NULL */
   char                   *host_header;    /* the Host value, made on first use */
@@ -67,6 +68,12 @@ void httplib_connection_release_streams (HttplibConnection  *connection,
                                          GIOStream         **base);
 /* Drops the stream without touching the state: callers decide what follows. */
 void httplib_connection_drop_stream (HttplibConnection      *connection);
+
+/* At construction with a socket path: refuses one that is empty or longer
+ * than sun_path holds (INVALID_URL), and makes the default transport
+ * `unix`. In httplib-connection-unix.c. */
+gboolean httplib_connection_init_socket_path (HttplibConnection  *connection,
+                                              GError            **error);
 
 /* --- shared by the blocking and the async calls --- */
 

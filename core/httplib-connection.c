@@ -37,6 +37,7 @@ enum {
   PROP_CONTINUE_TIMEOUT,
   PROP_SOURCE_ADDRESS,
   PROP_TRANSPORT,
+  PROP_SOCKET_PATH,
   PROP_TLS_SETTINGS,
   PROP_TLS_INFO,
   PROP_DEBUG_LEVEL,
@@ -152,6 +153,7 @@ httplib_connection_finalize (GObject *object)
   g_free (self->host);
   g_free (self->source_address);
   g_free (self->transport_name);
+  g_free (self->socket_path);
   g_free (self->tunnel_host);
   g_free (self->host_header);
   g_free (self->method);
@@ -191,6 +193,9 @@ httplib_connection_set_property (GObject      *object,
       break;
     case PROP_TRANSPORT:
       httplib_connection_set_transport (self, g_value_get_string (value));
+      break;
+    case PROP_SOCKET_PATH:
+      self->socket_path = g_value_dup_string (value);
       break;
     case PROP_TLS_SETTINGS:
       self->tls_settings = g_value_dup_object (value);
@@ -233,6 +238,9 @@ httplib_connection_get_property (GObject    *object,
       break;
     case PROP_TRANSPORT:
       g_value_set_string (value, self->transport_name);
+      break;
+    case PROP_SOCKET_PATH:
+      g_value_set_string (value, self->socket_path);
       break;
     case PROP_TLS_SETTINGS:
       g_value_set_object (value, self->tls_settings);
@@ -319,6 +327,18 @@ httplib_connection_class_init (HttplibConnectionClass *klass)
    * `tcp` by default, or one an application registered.
    */
   properties[PROP_TRANSPORT] = g_param_spec_string ("transport", NULL, NULL, "tcp", rw);
+  /**
+   * HttplibConnection:socket-path:
+   *
+   * The path of a Unix domain socket to connect to instead of
+   * [property@Connection:host] and [property@Connection:port], which then
+   * only make the `Host` header. With a path, a connection whose
+   * [property@Connection:transport] is `tcp` (the default) uses `unix`
+   * instead. A path that is empty or longer than a socket address holds
+   * (107 bytes on Linux) fails at construction with
+   * %HTTPLIB_ERROR_INVALID_URL. See httplib_connection_new_unix().
+   */
+  properties[PROP_SOCKET_PATH] = g_param_spec_string ("socket-path", NULL, NULL, NULL, construct);
   /**
    * HttplibConnection:tls-settings:
    *
@@ -426,6 +446,9 @@ httplib_connection_initable_init (GInitable     *initable,
     }
   if (self->tls_settings != NULL)
     self->default_port = HTTPLIB_HTTPS_PORT;
+  if (self->socket_path != NULL &&
+      !httplib_connection_init_socket_path (self, error))
+    return FALSE;
   return httplib_split_host_port (self->host_port, self->port, self->default_port,
                                   &self->host, &self->port, error);
 }
@@ -521,6 +544,7 @@ httplib_connection_get_chain_config (HttplibConnection  *self,
     .port = (guint16) self->port,
     .timeout = self->timeout,
     .source_address = self->source_address,
+    .socket_path = self->socket_path,
     .debug_level = self->debug_level,
     .tunnel_host = self->tunnel_host,
     .tunnel_port = (guint16) self->tunnel_port,
