@@ -23,4 +23,8 @@ GError            *test_get_error   (HttplibConnection *conn);
 /* Asserts that error is set and its message holds needle. */
 void               test_assert_message_has (const GError *error, const char *needle);
 
+/* Asserts that the server's connection index received bytes starting with prefix. */
+void               test_assert_received_prefix (TestServer *server, guint index,
+                                                const char *prefix);
+
 G_END_DECLS
