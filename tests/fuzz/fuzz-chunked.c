@@ -180,7 +180,7 @@ check_round_trip (const FuzzInput *input,
   again.payload = (guint8 *) fuzz_exact_copy (encoded->str, encoded->len);
   again.len = encoded->len;
   fuzz_stream_init (&stream, &again, FALSE);
-  fuzz_read_chunked (&stream, NULL, 0, out, body_again, &trailers_again);
+  fuzz_read_chunked (&stream, NULL, 0, out, body_again, &trailers_again, NULL);
   fuzz_stream_clear (&stream);
   g_free (again.payload);
 
@@ -207,7 +207,8 @@ decode (const FuzzInput *input,
   FuzzStream stream;
 
   fuzz_stream_init (&stream, input, split);
-  fuzz_read_chunked (&stream, split ? input->extra : NULL, split ? 2 : 0, out, body, trailers);
+  fuzz_read_chunked (&stream, split ? input->extra : NULL, split ? 2 : 0, out, body, trailers,
+                     NULL);
   fuzz_stream_clear (&stream);
 }
 

@@ -125,14 +125,16 @@ fuzz_stream_consume (FuzzStream *stream,
   stream->start += n;
 }
 
-void
+FuzzBodyOutcome
 fuzz_read_chunked (FuzzStream      *stream,
                    const guint8    *take_sizes,
                    gsize            n_take,
                    GString         *out,
                    GString         *body,
-                   HttplibHeaders **trailers)
+                   HttplibHeaders **trailers,
+                   GError         **error_out)
 {
+  FuzzBodyOutcome outcome = FUZZ_BODY_FAILED;
   HttplibChunkDecoder decoder;
   guint n_takes = 0;
   /* Every pass consumes, takes or reads, so this bound is never reached. */
@@ -156,6 +158,9 @@ fuzz_read_chunked (FuzzStream      *stream,
       if (result == HTTPLIB_PARSE_ERROR)
         {
           fuzz_append_error (out, error);
+          if (error_out != NULL)
+            *error_out = g_steal_pointer (&error);
+          outcome = FUZZ_BODY_FAILED;
           break;
         }
       fuzz_stream_consume (stream, consumed);
@@ -171,6 +176,7 @@ fuzz_read_chunked (FuzzStream      *stream,
           g_string_append (out, "done\n");
           if (trailers != NULL && decoder.trailers != NULL)
             *trailers = httplib_headers_ref (decoder.trailers);
+          outcome = FUZZ_BODY_DONE;
           break;
         }
       if (decoder.stage == HTTPLIB_CHUNK_DATA)
@@ -184,6 +190,7 @@ fuzz_read_chunked (FuzzStream      *stream,
               if (fuzz_stream_fill (stream) == 0)
                 {
                   g_string_append (out, "incomplete\n");
+                  outcome = FUZZ_BODY_INCOMPLETE;
                   break;
                 }
               continue;
@@ -208,10 +215,68 @@ fuzz_read_chunked (FuzzStream      *stream,
       if (fuzz_stream_fill (stream) == 0)
         {
           g_string_append (out, "incomplete\n");
+          outcome = FUZZ_BODY_INCOMPLETE;
           break;
         }
     }
   httplib_chunk_decoder_clear (&decoder);
+  return outcome;
+}
+
+/* --- An input stream that hands out the payload in pieces --- */
+
+#define FUZZ_TYPE_PIECE_STREAM (fuzz_piece_stream_get_type ())
+G_DECLARE_FINAL_TYPE (FuzzPieceStream, fuzz_piece_stream, FUZZ, PIECE_STREAM,
+                      GMemoryInputStream)
+
+struct _FuzzPieceStream {
+  GMemoryInputStream parent_instance;
+  const FuzzInput   *input;   /* NULL: no limit */
+  guint              n_reads;
+};
+
+G_DEFINE_FINAL_TYPE (FuzzPieceStream, fuzz_piece_stream, G_TYPE_MEMORY_INPUT_STREAM)
+
+static gssize
+piece_stream_read (GInputStream  *stream,
+                   void          *buffer,
+                   gsize          count,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  FuzzPieceStream *self = FUZZ_PIECE_STREAM (stream);
+
+  if (self->input != NULL)
+    {
+      gsize piece = fuzz_piece_size (self->input, self->n_reads++);
+
+      count = MIN (count, piece);
+    }
+  return G_INPUT_STREAM_CLASS (fuzz_piece_stream_parent_class)->read_fn (stream, buffer, count,
+                                                                         cancellable, error);
+}
+
+static void
+fuzz_piece_stream_class_init (FuzzPieceStreamClass *klass)
+{
+  G_INPUT_STREAM_CLASS (klass)->read_fn = piece_stream_read;
+}
+
+static void
+fuzz_piece_stream_init (FuzzPieceStream *self)
+{
+}
+
+GInputStream *
+fuzz_piece_stream_new (const FuzzInput *input, gboolean split)
+{
+  FuzzPieceStream *self = g_object_new (FUZZ_TYPE_PIECE_STREAM, NULL);
+  GBytes *bytes = g_bytes_new_static (input->payload, input->len);
+
+  g_memory_input_stream_add_bytes (G_MEMORY_INPUT_STREAM (self), bytes);
+  g_bytes_unref (bytes);
+  self->input = split ? input : NULL;
+  return G_INPUT_STREAM (self);
 }
 
 char *

@@ -16,7 +16,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <httplib/httplib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,19 +85,31 @@ gsize    fuzz_stream_fill    (FuzzStream      *stream);
 void     fuzz_stream_consume (FuzzStream      *stream,
                               gsize            n);
 
+typedef enum {
+  FUZZ_BODY_DONE,        /* the whole body (and trailers) was read */
+  FUZZ_BODY_INCOMPLETE,  /* the stream ended before the body did */
+  FUZZ_BODY_FAILED,      /* *error is set */
+} FuzzBodyOutcome;
+
 /* Reads a chunked body the way HttplibResponse does, with the chunk
  * decoder over the stream's window, and appends to `out` what a reader
  * sees: the data, then "trailer" lines, "done", an error or "incomplete".
  * Data is taken in reads of at most take_sizes[i % n_take] bytes (0: all
  * there is); it checks the decoder's invariants on the way. `body`, when
  * not NULL, gets the data alone, and `trailers` (not NULL) the trailers
- * once done. */
-void     fuzz_read_chunked   (FuzzStream      *stream,
-                              const guint8    *take_sizes,
-                              gsize            n_take,
-                              GString         *out,
-                              GString         *body,
-                              HttplibHeaders **trailers);
+ * once done; `error` (not NULL) the error. */
+FuzzBodyOutcome fuzz_read_chunked (FuzzStream      *stream,
+                                   const guint8    *take_sizes,
+                                   gsize            n_take,
+                                   GString         *out,
+                                   GString         *body,
+                                   HttplibHeaders **trailers,
+                                   GError         **error);
+
+/* A pollable stream (a GMemoryInputStream) over the payload, that reads
+ * out at most the next piece size each time when split. */
+GInputStream *fuzz_piece_stream_new (const FuzzInput *input,
+                                     gboolean         split);
 
 /* A copy of data[0..len) in an allocation of exactly len bytes (at least
  * 1), so AddressSanitizer reports a read past the end. Free with g_free(). */

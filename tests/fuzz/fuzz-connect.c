@@ -31,62 +31,6 @@
   "CONNECT origin.example:443 HTTP/1.1\r\nHost: origin.example:443\r\n"        \
   "Proxy-Authorization: Basic dXNlcjpwYXNz\r\n\r\n"
 
-/* --- an input stream that hands out the payload in given pieces --- */
-
-#define FUZZ_TYPE_PIECE_STREAM (fuzz_piece_stream_get_type ())
-G_DECLARE_FINAL_TYPE (FuzzPieceStream, fuzz_piece_stream, FUZZ, PIECE_STREAM,
-                      GMemoryInputStream)
-
-struct _FuzzPieceStream {
-  GMemoryInputStream parent_instance;
-  const FuzzInput   *input;   /* NULL: no limit */
-  guint              n_reads;
-};
-
-G_DEFINE_FINAL_TYPE (FuzzPieceStream, fuzz_piece_stream, G_TYPE_MEMORY_INPUT_STREAM)
-
-static gssize
-piece_stream_read (GInputStream  *stream,
-                   void          *buffer,
-                   gsize          count,
-                   GCancellable  *cancellable,
-                   GError       **error)
-{
-  FuzzPieceStream *self = FUZZ_PIECE_STREAM (stream);
-
-  if (self->input != NULL)
-    {
-      gsize piece = fuzz_piece_size (self->input, self->n_reads++);
-
-      count = MIN (count, piece);
-    }
-  return G_INPUT_STREAM_CLASS (fuzz_piece_stream_parent_class)->read_fn (stream, buffer, count,
-                                                                         cancellable, error);
-}
-
-static void
-fuzz_piece_stream_class_init (FuzzPieceStreamClass *klass)
-{
-  G_INPUT_STREAM_CLASS (klass)->read_fn = piece_stream_read;
-}
-
-static void
-fuzz_piece_stream_init (FuzzPieceStream *self)
-{
-}
-
-static GInputStream *
-piece_stream_new (const FuzzInput *input, gboolean split)
-{
-  FuzzPieceStream *self = g_object_new (FUZZ_TYPE_PIECE_STREAM, NULL);
-  GBytes *bytes = g_bytes_new_static (input->payload, input->len);
-
-  g_memory_input_stream_add_bytes (G_MEMORY_INPUT_STREAM (self), bytes);
-  g_bytes_unref (bytes);
-  self->input = split ? input : NULL;
-  return G_INPUT_STREAM (self);
-}
-
 /* --- one open --- */
 
 static void
@@ -151,7 +95,7 @@ open_tunnel (const FuzzInput *input,
   g_autoptr(HttplibTransport) transport = g_object_new (HTTPLIB_TYPE_TUNNEL_TRANSPORT, NULL);
   g_autoptr(HttplibEndpoint) endpoint = httplib_endpoint_new (ORIGIN_HOST, ORIGIN_PORT);
   g_autoptr(HttplibHeaders) extra = httplib_headers_new ();
-  g_autoptr(GInputStream) in = piece_stream_new (input, split);
+  g_autoptr(GInputStream) in = fuzz_piece_stream_new (input, split);
   g_autoptr(GOutputStream) sent = g_memory_output_stream_new_resizable ();
   g_autoptr(GIOStream) base = g_simple_io_stream_new (in, sent);
   g_autoptr(GIOStream) stream = NULL;
