@@ -1091,7 +1091,7 @@ slow_body_handler (TestConn *conn,
     }
   if (chunked)
     test_conn_write (conn, "0\r\n\r\n", -1);
-  test_conn_read_until_close (conn);
+  g_string_free (test_conn_read_until_close (conn), TRUE);
 }
 
 /* Runs httplib-fetch under a pseudo-terminal: script(1) from util-linux. */
