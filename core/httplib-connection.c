@@ -1071,6 +1071,56 @@ httplib_connection_set_transport (HttplibConnection *connection,
 }
 
 /**
+ * httplib_connection_get_transport_instance:
+ * @connection: a connection
+ *
+ * Gets the transport given with
+ * httplib_connection_set_transport_instance().
+ *
+ * Returns: (transfer none) (nullable): the transport that opens the
+ *   connection, or %NULL when it is made from
+ *   [property@Connection:transport]
+ */
+HttplibTransport *
+httplib_connection_get_transport_instance (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), NULL);
+  return httplib_chain_get_first (connection->chain);
+}
+
+/**
+ * httplib_connection_set_transport_instance:
+ * @connection: a connection
+ * @transport: (nullable): the transport that opens the connection, or
+ *   %NULL to make one from [property@Connection:transport] again
+ *
+ * Opens the connection with @transport itself instead of a new instance
+ * of the transport registered as [property@Connection:transport]: for a
+ * transport the application set up beforehand, such as a
+ * [class@ReplayTransport] with its scripted responses. @transport is the
+ * first link of the chain; `tunnel` and `tls` still come on top when the
+ * connection has a tunnel or TLS settings. Takes effect at the next
+ * connect; an open connection keeps its stream. One transport may serve
+ * several connections.
+ *
+ * ```c
+ * g_autoptr(HttplibReplayTransport) replay = httplib_replay_transport_new ();
+ *
+ * httplib_replay_transport_add_simple_response (replay, 200, NULL, body);
+ * httplib_connection_set_transport_instance (connection, HTTPLIB_TRANSPORT (replay));
+ * ```
+ */
+void
+httplib_connection_set_transport_instance (HttplibConnection *connection,
+                                           HttplibTransport  *transport)
+{
+  g_return_if_fail (HTTPLIB_IS_CONNECTION (connection));
+  g_return_if_fail (transport == NULL || HTTPLIB_IS_TRANSPORT (transport));
+
+  httplib_chain_set_first (connection->chain, transport);
+}
+
+/**
  * httplib_connection_get_state:
  * @connection: a connection
  *
