@@ -28,6 +28,8 @@ struct _HttplibChain {
   GArray                *links;          /* Link, bottom first */
   char                  *transport;      /* what links were made for */
   HttplibTransport      *first;          /* the connection's own first link, or NULL */
+  gboolean               opening;        /* in a link's open: a shared transport's other
+                                          * events belong to other chains */
   gboolean               tunnel;
   gboolean               tls;
   HttplibChainEventFunc  event_func;
@@ -74,6 +76,8 @@ on_event (HttplibTransport      *transport,
   EventCall *call;
   GSource *source;
 
+  if (!chain->opening)
+    return;
   if (chain->thread == NULL || chain->thread == g_thread_self ())
     {
       chain->event_func (event, stream, chain->user_data);
@@ -264,8 +268,11 @@ httplib_chain_open (HttplibChain             *chain,
     {
       Link *link = &g_array_index (chain->links, Link, i);
       g_autoptr(HttplibEndpoint) endpoint = make_endpoint (config, link->role);
-      GIOStream *next = httplib_transport_open (link->transport, endpoint, stream,
-                                                cancellable, error);
+      GIOStream *next;
+
+      chain->opening = TRUE;
+      next = httplib_transport_open (link->transport, endpoint, stream, cancellable, error);
+      chain->opening = FALSE;
 
       if (link->role == LINK_TUNNEL)
         keep_proxy_reply (chain, endpoint);
@@ -321,6 +328,7 @@ on_link_opened (GObject      *source,
   GError *error = NULL;
   GIOStream *next = httplib_transport_open_finish (link->transport, result, &error);
 
+  state->chain->opening = FALSE;
   if (link->role == LINK_TUNNEL)
     keep_proxy_reply (state->chain, g_ptr_array_index (state->endpoints, state->next));
   if (next == NULL)
@@ -358,6 +366,7 @@ open_next_link (GTask *task)
       return;
     }
   link = &g_array_index (state->chain->links, Link, state->next);
+  state->chain->opening = TRUE;
   httplib_transport_open_async (link->transport, g_ptr_array_index (state->endpoints, state->next),
                                 state->stream, g_task_get_cancellable (task),
                                 on_link_opened, task);

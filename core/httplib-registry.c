@@ -261,13 +261,18 @@ register_type (HttplibRegistry       *self,
                GError               **error)
 {
   g_autoptr(GError) local_error = NULL;
+  gboolean ok;
 
-  if (register_type_checked (self, kind, name, type, flags, &local_error))
-    return TRUE;
-  if (self->loading_file != NULL)
+  /* Held throughout: loading_file belongs to whoever is loading, maybe another thread. */
+  g_rec_mutex_lock (&self->lock);
+  ok = register_type_checked (self, kind, name, type, flags, &local_error);
+  if (!ok && self->loading_file != NULL)
     record_failure (self, "%s: %s", self->loading_file, local_error->message);
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
+  g_rec_mutex_unlock (&self->lock);
+
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return ok;
 }
 
 /**

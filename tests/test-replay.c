@@ -503,6 +503,35 @@ START_TEST (test_events)
 }
 END_TEST
 
+/* One transport under two connections: dropping one leaves the other's events. */
+START_TEST (test_shared_events)
+{
+  g_autoptr(HttplibReplayTransport) replay = new_replay (OK_HELLO);
+  g_autoptr(HttplibConnection) a = replay_connection (replay);
+  g_autoptr(HttplibConnection) b = replay_connection (replay);
+  g_autoptr(GArray) events_a = g_array_new (FALSE, FALSE, sizeof (HttplibTransportEvent));
+  g_autoptr(GArray) events_b = g_array_new (FALSE, FALSE, sizeof (HttplibTransportEvent));
+  g_autoptr(GError) error = NULL;
+
+  g_signal_connect (a, "event", G_CALLBACK (on_event), events_a);
+  g_signal_connect (b, "event", G_CALLBACK (on_event), events_b);
+  ck_assert (httplib_connection_connect (a, NULL, &error));
+  ck_assert (httplib_connection_connect (b, NULL, &error));
+  httplib_assert_no_error (error);
+  ck_assert_msg (events_a->len == 2 && events_b->len == 2,
+                 "expected 2 events each, got %u and %u", events_a->len, events_b->len);
+
+  g_clear_object (&a);
+  httplib_connection_close (b);
+  ck_assert (httplib_connection_connect (b, NULL, &error));
+  httplib_assert_no_error (error);
+  ck_assert_msg (events_b->len == 4, "expected b's reconnect to report 2 more events, got %u",
+                 events_b->len - 2);
+  ck_assert_msg (events_a->len == 2, "expected nothing for the dropped connection, got %u",
+                 events_a->len);
+}
+END_TEST
+
 /* Over another link's stream it refuses: it is a first link only. */
 START_TEST (test_not_over_a_stream)
 {
@@ -682,6 +711,7 @@ replay_suite (void)
   tcase_add_test (tc, test_shared_by_connections);
   tcase_add_test (tc, test_instance_and_name);
   tcase_add_test (tc, test_events);
+  tcase_add_test (tc, test_shared_events);
   tcase_add_test (tc, test_not_over_a_stream);
   tcase_add_test (tc, test_cancelled);
   tcase_add_test (tc, test_registered_by_name);
