@@ -13,6 +13,7 @@ typedef struct {
   guint16             port;
   double              timeout;
   const char         *source_address;
+  const char         *socket_path;     /* for the first link: a local socket to reach */
   int                 debug_level;
   const char         *tunnel_host;     /* non-NULL: a `tunnel` link to the origin */
   guint16             tunnel_port;

@@ -226,7 +226,10 @@ make_endpoint (const HttplibChainConfig *config,
   httplib_endpoint_set_timeout (endpoint, config->timeout);
   httplib_endpoint_set_debug_level (endpoint, config->debug_level);
   if (role == LINK_SOCKET)
-    httplib_endpoint_set_source_address (endpoint, config->source_address);
+    {
+      httplib_endpoint_set_source_address (endpoint, config->source_address);
+      httplib_endpoint_set_socket_path (endpoint, config->socket_path);
+    }
   else if (role == LINK_TUNNEL)
     httplib_endpoint_set_headers (endpoint, config->tunnel_headers);
   else

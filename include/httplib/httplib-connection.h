@@ -69,6 +69,12 @@ HttplibConnection *httplib_connection_new_https      (const char         *host,
                                                       guint               port,
                                                       HttplibTlsSettings *settings,
                                                       GError            **error);
+HTTPLIB_AVAILABLE_IN_ALL
+HttplibConnection *httplib_connection_new_unix       (const char         *socket_path,
+                                                      const char         *authority,
+                                                      GError            **error);
+HTTPLIB_AVAILABLE_IN_ALL
+const char *httplib_connection_get_socket_path       (HttplibConnection  *connection);
 
 HTTPLIB_AVAILABLE_IN_ALL
 gboolean  httplib_connection_connect        (HttplibConnection  *connection,

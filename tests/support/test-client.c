@@ -79,6 +79,22 @@ test_assert_message_has (const GError *error, const char *needle)
                  "expected “%s” in the message, got “%s”", needle, error->message);
 }
 
+void
+test_assert_received_prefix (TestServer *server,
+                             guint       index,
+                             const char *prefix)
+{
+  GBytes *all = test_server_get_received (server, index);
+  gsize len;
+  const char *data = g_bytes_get_data (all, &len);
+  char *got = test_escape (data ? data : "", MIN (len, 80));
+
+  ck_assert_msg (len >= strlen (prefix) && memcmp (data, prefix, strlen (prefix)) == 0,
+                 "connection %u: expected the first bytes \"%s\", got \"%s\"", index, prefix, got);
+  g_free (got);
+  g_bytes_unref (all);
+}
+
 /* --- the async calls, on the thread-default main context --- */
 
 void

@@ -23,6 +23,10 @@ GError            *test_get_error   (HttplibConnection *conn);
 /* Asserts that error is set and its message holds needle. */
 void               test_assert_message_has (const GError *error, const char *needle);
 
+/* Asserts that the server's connection index received bytes starting with prefix. */
+void               test_assert_received_prefix (TestServer *server, guint index,
+                                                const char *prefix);
+
 /* Iterates the thread-default main context until *slot is set (30 s at
  * most, else the test fails) and takes it; pass test_on_async_done and
  * slot as an async call's callback and user data. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #define RECV_SIZE        65536
 #define MAX_HEAD         (4 * 1024 * 1024)   /* a request head bigger than this is an error */
@@ -756,7 +757,8 @@ server_thread (gpointer data)
 
       g_socket_set_blocking (socket, TRUE);
       g_socket_set_timeout (socket, TEST_SERVER_IO_TIMEOUT);
-      g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+      if (g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
+        g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
       conn.server = server;
       conn.socket = socket;
@@ -807,20 +809,35 @@ conn_tls_clear (gpointer data)
   g_free (info->alpn);
 }
 
-/* Takes tls (NULL: plain TCP) when it returns a server. */
+/* A Unix socket address for path, without gio-unix's header. */
+static GSocketAddress *
+unix_address_new (const char *path)
+{
+  struct sockaddr_un native = { .sun_family = AF_UNIX };
+
+  if (strlen (path) >= sizeof native.sun_path)
+    return NULL;
+  strcpy (native.sun_path, path);
+  return g_socket_address_new_from_native (&native, sizeof native);
+}
+
+/* Takes tls (NULL: plain TCP) when it returns a server. address is an IP
+ * literal, or for G_SOCKET_FAMILY_UNIX the path of the socket to make. */
 static TestServer *
 server_new (GSocketFamily family, const char *address,
             TestServerHandler handler, gpointer user_data, TestTls *tls)
 {
   TestServer *server;
   GSocket *listener;
-  GInetAddress *inet;
   GSocketAddress *addr, *bound;
   GError *error = NULL;
+  gboolean unix_socket = family == G_SOCKET_FAMILY_UNIX;
 
   g_return_val_if_fail (handler != NULL, NULL);
 
-  listener = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  listener = g_socket_new (family, G_SOCKET_TYPE_STREAM,
+                           unix_socket ? G_SOCKET_PROTOCOL_DEFAULT : G_SOCKET_PROTOCOL_TCP,
+                           &error);
   if (listener == NULL)
     {
       g_printerr ("test-server: socket for %s: %s\n", address, error->message);
@@ -828,9 +845,21 @@ server_new (GSocketFamily family, const char *address,
       return NULL;
     }
 
-  inet = g_inet_address_new_from_string (address);
-  addr = g_inet_socket_address_new (inet, 0);
-  g_object_unref (inet);
+  if (unix_socket)
+    addr = unix_address_new (address);
+  else
+    {
+      GInetAddress *inet = g_inet_address_new_from_string (address);
+
+      addr = g_inet_socket_address_new (inet, 0);
+      g_object_unref (inet);
+    }
+  if (addr == NULL)
+    {
+      g_printerr ("test-server: socket path too long: %s\n", address);
+      g_object_unref (listener);
+      return NULL;
+    }
 
   if (!g_socket_bind (listener, addr, FALSE, &error) ||
       !g_socket_listen (listener, &error))
@@ -857,7 +886,7 @@ server_new (GSocketFamily family, const char *address,
 
   server = g_new0 (TestServer, 1);
   server->listener = listener;
-  server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  server->port = unix_socket ? 0 : g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   server->cancellable = g_cancellable_new ();
   server->handler = handler;
   server->user_data = user_data;
@@ -885,6 +914,12 @@ TestServer *
 test_server_new_ipv6 (TestServerHandler handler, gpointer user_data)
 {
   return server_new (G_SOCKET_FAMILY_IPV6, "::1", handler, user_data, NULL);
+}
+
+TestServer *
+test_server_new_unix (const char *path, TestServerHandler handler, gpointer user_data)
+{
+  return server_new (G_SOCKET_FAMILY_UNIX, path, handler, user_data, NULL);
 }
 
 static TestServer *
