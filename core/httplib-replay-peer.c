@@ -10,9 +10,11 @@
  * another request, so the peer ends the stream as a server closing would,
  * and a test never hangs. A request that finds the script empty is a
  * mistake in the test rather than a server's behaviour, so its reads fail
- * with a message that says so.
+ * with a message that says so. Once the server has closed, a new request
+ * reaches nobody: it is neither recorded nor answered.
  */
 #include "httplib-replay-private.h"
+#include "httplib-error.h"
 
 #include <string.h>
 
@@ -127,7 +129,7 @@ httplib_replay_peer_read (HttplibReplayPeer  *peer,
   answer = g_queue_peek_head (&peer->answers);
   if (answer == NULL && peer->unanswered != NULL)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, peer->unanswered);
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN, peer->unanswered);
       g_mutex_unlock (&peer->lock);
       return -1;
     }
@@ -311,6 +313,9 @@ httplib_replay_peer_write (HttplibReplayPeer *peer,
     {
       gsize n;
 
+      /* Written after the server closed: the bytes reach nobody. */
+      if (peer->record == NO_RECORD && peer->ending && g_queue_is_empty (&peer->answers))
+        break;
       if (peer->record == NO_RECORD)
         peer->record = httplib_replay_transport_begin_request (peer->transport);
 

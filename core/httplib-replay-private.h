@@ -35,15 +35,16 @@ HttplibReplayPeer *httplib_replay_peer_ref         (HttplibReplayPeer      *peer
 void               httplib_replay_peer_unref       (HttplibReplayPeer      *peer);
 /* Never blocks: the bytes of the answers queued so far, else 0 (the end
  * of the stream), since nothing more can come without another request;
- * -1 with G_IO_ERROR_CONNECTION_CLOSED once a request found the script
- * empty. */
+ * -1 with HTTPLIB_ERROR_PLUGIN once a request found the script empty
+ * (not a close, which the connection would answer by sending again). */
 gssize             httplib_replay_peer_read        (HttplibReplayPeer      *peer,
                                                     void                   *buffer,
                                                     gsize                   count,
                                                     GError                **error);
 /* TRUE when a read would return bytes or the end of the stream. */
 gboolean           httplib_replay_peer_is_readable (HttplibReplayPeer      *peer);
-/* Records the bytes, and queues an answer for each request head completed. */
+/* Records the bytes, and queues an answer for each request head completed;
+ * drops a request that starts after the server closed. */
 void               httplib_replay_peer_write       (HttplibReplayPeer      *peer,
                                                     const void             *buffer,
                                                     gsize                   count);

@@ -43,15 +43,17 @@ static void transport_iface_init (HttplibTransportInterface *iface);
  * response then fails with %HTTPLIB_ERROR_REMOTE_DISCONNECTED, as when a
  * real server closes). A request that finds the script empty is a
  * mistake in the test: reading its response fails with
- * %G_IO_ERROR_CONNECTION_CLOSED, "the replay transport's script has no
- * response left for request 2 ("GET /next HTTP/1.1") ...", and never
- * hangs. When nothing more is scripted for the response being read (a
+ * %HTTPLIB_ERROR_PLUGIN, "the replay transport's script has no response
+ * left for request 2 ("GET /next HTTP/1.1") ...", and never hangs. When nothing more is scripted for the response being read (a
  * body shorter than its `Content-Length`, or one that lasts until the
  * connection closes), the read sees the connection close.
  *
- * Everything the client writes is recorded, one entry per request (its
- * head and its body, chunked framing included, as they went out), in the
- * order the requests began, across every connection the transport opened.
+ * What the server receives is recorded, one entry per request (its head
+ * and its body, chunked framing included, as they went out), in the order
+ * the requests began, across every connection the transport opened. A
+ * request written on a connection the server had closed reaches nobody
+ * and is not recorded; the connection sends an idempotent one again on a
+ * new connection, as it would to a real server.
  *
  * ```c
  * g_autoptr(HttplibReplayTransport) replay = httplib_replay_transport_new ();
@@ -319,11 +321,13 @@ httplib_replay_transport_add_simple_response (HttplibReplayTransport *transport,
  * @transport: a replay transport
  *
  * Adds a close of the connection to the end of the script. After a
- * response, the server closes the connection once the response is read,
- * so an idle kept-alive connection is seen closed and the next request
- * opens a new one. As the first step, or after another close, it answers
- * the next request by closing without a response
- * (%HTTPLIB_ERROR_REMOTE_DISCONNECTED).
+ * response, the server closes the connection once the response is read:
+ * the next request finds it closed and goes on a new connection (a
+ * request that is not idempotent, such as a `POST`, fails with
+ * %HTTPLIB_ERROR_REMOTE_DISCONNECTED instead of being sent twice). As the
+ * first step, or after another close, it answers the next request by
+ * closing without a response (%HTTPLIB_ERROR_REMOTE_DISCONNECTED, unless
+ * the connection sends the request again).
  */
 void
 httplib_replay_transport_add_close (HttplibReplayTransport *transport)

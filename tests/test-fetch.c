@@ -522,6 +522,7 @@ static const PluginRow plugin_rows[] = {
   { "transport", "tcp", "HttplibTcpTransport" },
   { "transport", "tls", "HttplibTlsTransport" },
   { "transport", "tunnel", "HttplibTunnelTransport" },
+  { "transport", "unix", "HttplibUnixTransport" },
   { "body-source", "bytes", "HttplibBytesBodySource" },
   { "body-source", "fd", "HttplibFdBodySource" },
 };

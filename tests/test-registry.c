@@ -897,6 +897,7 @@ static const ListedRow built_in_rows[] = {
   { "tcp", HTTPLIB_PLUGIN_KIND_TRANSPORT, "HttplibTcpTransport" },
   { "tls", HTTPLIB_PLUGIN_KIND_TRANSPORT, "HttplibTlsTransport" },
   { "tunnel", HTTPLIB_PLUGIN_KIND_TRANSPORT, "HttplibTunnelTransport" },
+  { "unix", HTTPLIB_PLUGIN_KIND_TRANSPORT, "HttplibUnixTransport" },
   { "bytes", HTTPLIB_PLUGIN_KIND_BODY_SOURCE, "HttplibBytesBodySource" },
   { "fd", HTTPLIB_PLUGIN_KIND_BODY_SOURCE, "HttplibFdBodySource" },
 };
@@ -935,14 +936,14 @@ START_TEST (test_list_built_in)
   /* Listing loads the modules, as a lookup does: no load_plugins() before. */
   transports = httplib_registry_list_transports (registry);
   bodies = httplib_registry_list_body_sources (registry);
-  ck_assert_msg (transports->len == 3, "expected 3 transports (tcp, tls, tunnel), got %u",
+  ck_assert_msg (transports->len == 4, "expected 4 transports (tcp, tls, tunnel, unix), got %u",
                  transports->len);
   ck_assert_msg (bodies->len == 2, "expected 2 body sources (bytes, fd), got %u", bodies->len);
   /* Sorted by name. */
-  for (guint i = 0; i < 3; i++)
+  for (guint i = 0; i < 4; i++)
     check_built_in_entry (transports->pdata[i], &built_in_rows[i]);
   for (guint i = 0; i < 2; i++)
-    check_built_in_entry (bodies->pdata[i], &built_in_rows[3 + i]);
+    check_built_in_entry (bodies->pdata[i], &built_in_rows[4 + i]);
 
   failures = httplib_registry_get_load_failures (registry);
   ck_assert_msg (failures != NULL && failures[0] == NULL,

@@ -362,7 +362,7 @@ START_TEST (test_script_runs_out)
   httplib_assert_no_error (error);
   none = httplib_connection_get_response (conn, NULL, &error);
   ck_assert_msg (none == NULL, "expected no response once the script ran out");
-  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN);
   test_assert_message_has (error, "no response left for request 1");
   test_assert_message_has (error, "GET /next HTTP/1.1");
   /* The request itself was received and recorded. */
@@ -372,8 +372,9 @@ START_TEST (test_script_runs_out)
 }
 END_TEST
 
-/* A close after a response: the idle connection is seen closed and the next
- * request opens another, which the rest of the script answers. */
+/* A close after a response: the next request finds the connection closed
+ * and goes on another, which the rest of the script answers; the copy lost
+ * on the closed one reached no server and is not recorded. */
 START_TEST (test_close_after_response)
 {
   g_autoptr(HttplibReplayTransport) replay = new_replay (OK_HELLO);
@@ -390,6 +391,32 @@ START_TEST (test_close_after_response)
   second = test_do_request (conn, "GET", "/", NULL, NULL);
   test_assert_body (second, "missing");
   assert_counts (replay, 2, 2, 0);
+  assert_request (replay, 1, GET_ROOT);
+}
+END_TEST
+
+/* A request that is not idempotent is not sent twice: the close is the caller's to see. */
+START_TEST (test_close_then_post)
+{
+  g_autoptr(HttplibReplayTransport) replay = new_replay (OK_HELLO);
+  g_autoptr(HttplibConnection) conn = replay_connection (replay);
+  g_autoptr(HttplibResponse) first = NULL;
+  g_autoptr(HttplibResponse) lost = NULL;
+  g_autoptr(GError) error = NULL;
+
+  httplib_replay_transport_add_close (replay);
+  add_raw (replay, NOT_FOUND);
+  first = test_do_request (conn, "GET", "/", NULL, NULL);
+  test_assert_body (first, "hello");
+
+  ck_assert (httplib_connection_request_string (conn, "POST", "/form", "a=1", NULL, NULL,
+                                                &error));
+  httplib_assert_no_error (error);
+  lost = httplib_connection_get_response (conn, NULL, &error);
+  ck_assert_msg (lost == NULL, "expected no response to a POST on a closed connection");
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_REMOTE_DISCONNECTED);
+  /* Nothing reached the server, and the script's next step is still there. */
+  assert_counts (replay, 1, 1, 1);
 }
 END_TEST
 
@@ -640,7 +667,7 @@ START_TEST (test_async_script_runs_out)
   httplib_assert_no_error (error);
   resp = test_async_get_response (conn, NULL, &error);
   ck_assert_msg (resp == NULL, "expected no response from an empty script");
-  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN);
   test_assert_message_has (error, "request 0");
   g_clear_object (&conn);
   g_main_context_pop_thread_default (context);
@@ -703,6 +730,7 @@ replay_suite (void)
   tc = tcase_create ("closes");
   tcase_add_test (tc, test_script_runs_out);
   tcase_add_test (tc, test_close_after_response);
+  tcase_add_test (tc, test_close_then_post);
   tcase_add_test (tc, test_close_instead_of_response);
   tcase_add_test (tc, test_malformed_response);
   suite_add_tcase (suite, tc);

@@ -35,7 +35,8 @@ def test_list_default():
     check_equal([describe(e) for e in transports],
                 [("tcp", transport, "HttplibTcpTransport", "tcp"),
                  ("tls", transport, "HttplibTlsTransport", "tls"),
-                 ("tunnel", transport, "HttplibTunnelTransport", "tunnel")],
+                 ("tunnel", transport, "HttplibTunnelTransport", "tunnel"),
+                 ("unix", transport, "HttplibUnixTransport", "unix")],
                 "transports, sorted by name")
     check_equal([describe(e) for e in bodies],
                 [("bytes", body, "HttplibBytesBodySource", "bytes"),
@@ -56,8 +57,8 @@ def test_list_default():
 def test_listing_loads_modules():
     # A registry of its own, never loaded: listing loads it, as a lookup would.
     registry = Httplib.Registry.new(env_plugin_dirs())
-    check_equal([e.get_name() for e in registry.list_transports()], ["tcp", "tls", "tunnel"],
-                "transports of a fresh registry")
+    check_equal([e.get_name() for e in registry.list_transports()],
+                ["tcp", "tls", "tunnel", "unix"], "transports of a fresh registry")
 
 
 def test_clash_then_replace():
