@@ -2,7 +2,8 @@
 # Quick start, second command: installs what is missing, builds with
 # warnings as errors, and runs every test twice: in a plain build and under
 # AddressSanitizer + UndefinedBehaviorSanitizer. Ends with one line
-# "N passed, N failed" counted from meson's test logs.
+# "N passed, N failed" counted from meson's test logs. The soak suite runs
+# once, in the plain build.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -23,5 +24,11 @@ run_suite () {
 run_suite _build-ci --buildtype=debugoptimized -Dintrospection=enabled -Dvapi=enabled -Ddocs=enabled || status=1
 run_suite _build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false || status=1
 
-/usr/bin/python3 scripts/count-tests.py _build-ci/meson-logs/testlog.json _build-asan/meson-logs/testlog.json
+# The soak suite, left out of a plain `meson test`: the plain build, alone
+# (memory and descriptors are measured), with a log of its own.
+rm -f _build-ci/meson-logs/testlog-soak.json
+meson test -C _build-ci --suite soak --logbase testlog-soak --print-errorlogs --num-processes 1 || status=1
+
+/usr/bin/python3 scripts/count-tests.py _build-ci/meson-logs/testlog.json _build-asan/meson-logs/testlog.json \
+  _build-ci/meson-logs/testlog-soak.json
 exit $status
