@@ -72,6 +72,7 @@ static const FaultRow rows[] = {
   /* the proxy resets after reading the CONNECT request */
   { TEST_FAULT_RESET_CONNECT, VIA_TUNNEL, AT_REQUEST, GIO (CONNECTION_CLOSED) },
 
+  /* no handshake over plain tcp; through the tunnel, TLS to the origin */
   { TEST_FAULT_RESET_HANDSHAKE, VIA_TLS, AT_REQUEST, GIO (CONNECTION_CLOSED) },
   { TEST_FAULT_RESET_HANDSHAKE, VIA_TUNNEL, AT_REQUEST, GIO (CONNECTION_CLOSED) },
 
@@ -492,6 +493,11 @@ run_row (const FaultRow *row, gboolean async)
                      ex.error->message);
       ck_assert_msg ((ex.failed_at & row->at) != 0, "%s: expected the error from %s, got it from %s",
                      what, stage_name (row->at), stage_name (ex.failed_at));
+      /* a failed call leaves the connection closed, never half-used */
+      ck_assert_msg (httplib_connection_get_state (conn) == HTTPLIB_CONNECTION_STATE_CLOSED ||
+                     httplib_connection_get_state (conn) == HTTPLIB_CONNECTION_STATE_DISCONNECTED,
+                     "%s: expected the connection closed after the error, its state is %d", what,
+                     httplib_connection_get_state (conn));
     }
   if (row->timed)
     {
