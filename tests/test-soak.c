@@ -200,6 +200,7 @@ server_thread (gpointer data)
   while (!g_atomic_int_get (&server->stop))
     {
       int one = 1;
+      struct linger reset = { 1, 0 };
       Peer peer = { -1, NULL };
 
       if (!wait_readable (server, server->listen_fd))
@@ -210,10 +211,10 @@ server_thread (gpointer data)
       setsockopt (peer.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       serve (server, &peer);
       if (peer.session != NULL)
-        {
-          gnutls_bye (peer.session, GNUTLS_SHUT_WR);
-          gnutls_deinit (peer.session);
-        }
+        gnutls_deinit (peer.session);
+      /* The client closed first; a reset instead of a FIN spares its port
+       * the TIME_WAIT (40 000 of them would crowd the ephemeral ports). */
+      setsockopt (peer.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
       close (peer.fd);
       g_atomic_int_inc (&server->n_closed);
     }
