@@ -511,6 +511,9 @@ run_row (const FaultRow *row, gboolean async)
 
   if (row->fault == TEST_FAULT_REFUSED)
     ck_assert (test_faulty_server_listen (servers.origin));
+  /* A trickling server notices the client left only when a write of its
+   * fails, a second or two later, and serves one connection at a time. */
+  ck_assert (httplib_connection_set_timeout (conn, LONG_TIMEOUT, NULL));
   check_usable (conn, what, async);
 
   g_clear_object (&conn);
