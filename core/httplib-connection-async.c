@@ -94,6 +94,9 @@ httplib_connection_wait_input (HttplibConnection *self,
 
       g_source_set_callback (source, G_SOURCE_FUNC (on_input_readable), wait,
                              (GDestroyNotify) wait_free);
+      /* Wakes the head's reader when its time is up, input or not. */
+      if (self->head_deadline != 0)
+        g_source_set_ready_time (source, self->head_deadline);
       g_source_attach (source, g_task_get_context (task));
       g_source_unref (source);
     }
@@ -428,6 +431,8 @@ start_continue_wait (GTask *task)
   g_source_attach (data->timer, context);
 }
 
+static void on_request_connected (GObject *source, GAsyncResult *result, gpointer user_data);
+
 static void
 on_head_written (GObject      *source,
                  GAsyncResult *result,
@@ -440,10 +445,18 @@ on_head_written (GObject      *source,
 
   if (!g_output_stream_writev_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
     {
+      if (httplib_connection_can_rewrite (self, data->body == NULL, error))
+        {
+          /* The server had reset the kept-alive connection: build it all again on a new one. */
+          g_clear_error (&error);
+          httplib_connection_close (self);
+          open_async (self, g_task_get_cancellable (task), on_request_connected, g_object_ref (task));
+          return;
+        }
       request_failed (task, error);
       return;
     }
-  httplib_connection_head_sent (self);
+  httplib_connection_head_sent (self, data->body == NULL);
   if (data->expect)
     start_continue_wait (task);
   else if (data->body != NULL && data->in_memory == NULL)
@@ -574,6 +587,20 @@ httplib_connection_request_finish (HttplibConnection  *connection,
 
 /* --- reading the response head --- */
 
+static void on_reopened (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+response_failed (GTask  *task,
+                 GError *error)
+{
+  HttplibConnection *self = g_task_get_source_object (task);
+
+  httplib_connection_clear_head_deadline (self);
+  self->busy = FALSE;
+  httplib_connection_close (self);
+  g_task_return_error (task, error);
+}
+
 static void
 response_step (GTask  *task,
                GError *error)
@@ -584,6 +611,7 @@ response_step (GTask  *task,
   if (error == NULL &&
       httplib_response_begin_step (response, FALSE, g_task_get_cancellable (task), &error))
     {
+      httplib_connection_clear_head_deadline (self);
       self->busy = FALSE;
       g_task_return_pointer (task, g_object_ref (response), g_object_unref);
       return;
@@ -591,12 +619,76 @@ response_step (GTask  *task,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     {
       g_clear_error (&error);
-      httplib_connection_wait_input (self, task, response_step);
+      if (httplib_connection_check_head_deadline (self, &error))
+        {
+          httplib_connection_wait_input (self, task, response_step);
+          return;
+        }
+    }
+  if (httplib_connection_can_resend (self, response, error))
+    {
+      g_clear_error (&error);
+      httplib_connection_clear_head_deadline (self);
+      httplib_connection_close (self);
+      open_async (self, g_task_get_cancellable (task), on_reopened, g_object_ref (task));
       return;
     }
+  response_failed (task, error);
+}
+
+static void
+on_head_resent (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HttplibConnection *self = g_task_get_source_object (task);
+  HttplibResponse *response;
+  GError *error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      httplib_connection_fail_write (self);
+      response_failed (task, error);
+      return;
+    }
+  httplib_connection_head_sent (self, TRUE);
+  /* A new response for the new connection; the busy flag is still ours. */
   self->busy = FALSE;
-  httplib_connection_close (self);
-  g_task_return_error (task, error);
+  response = httplib_connection_take_response (self, &error);
+  self->busy = TRUE;
+  if (response == NULL)
+    {
+      response_failed (task, error);
+      return;
+    }
+  g_task_set_task_data (task, response, g_object_unref);
+  /* a new exchange: its head gets the whole timeout */
+  httplib_connection_start_head_deadline (self);
+  response_step (task, NULL);
+}
+
+/* The request lost to a server's close goes again on a new connection. */
+static void
+on_reopened (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HttplibConnection *self = HTTPLIB_CONNECTION (source);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      response_failed (task, error);
+      return;
+    }
+  httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_REQUEST_STARTED);
+  if (self->debug_level > 0)
+    httplib_debug_send (self->request->str, self->request->len);
+  g_output_stream_write_all_async (self->output, self->request->str, self->request->len,
+                                   G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                   on_head_resent, g_object_ref (task));
 }
 
 /**
@@ -652,6 +744,7 @@ httplib_connection_get_response_async (HttplibConnection   *connection,
   else
     {
       self->busy = TRUE;
+      httplib_connection_start_head_deadline (self);
       response_step (task, NULL);
     }
   g_object_unref (task);

@@ -26,8 +26,10 @@ struct _HttplibConnection {
   double                  continue_timeout;
   char                   *source_address;
   char                   *transport_name;
+  char                   *socket_path;    /* a local socket to reach instead of host:port */
   HttplibTlsSettings     *tls_settings;   /* non-NULL for HTTPS */
   char                   *tunnel_host;    /* set_tunnel's origin, or NULL */
+  char                   *host_header;    /* the Host value, made on first use */
   guint                   tunnel_port;
   HttplibHeaders         *tunnel_headers; /* extra fields of the CONNECT request */
   int                     debug_level;
@@ -49,7 +51,12 @@ struct _HttplibConnection {
   gboolean                response_pending; /* end_headers done, get_response not yet called */
   HttplibHeadParser      *early_head;     /* a final head that came instead of 100 Continue */
   gboolean                busy;           /* an async call is under way */
+  guint                   exchanges;      /* responses completed on this stream */
+  gint64                  idle_since;     /* monotonic time the stream last went idle */
+  gboolean                resendable;     /* the request sent may go again (see can_resend) */
+  gboolean                awaiting_reply; /* a request went out, nothing was read since */
   guint                   generation;     /* counts dropped streams, for async calls to notice */
+  gint64                  head_deadline;  /* monotonic time the response head must be in by, 0: none */
 };
 
 /* Stores the state; notifies and emits state-changed when it changed. */
@@ -62,6 +69,12 @@ void httplib_connection_release_streams (HttplibConnection  *connection,
                                          GIOStream         **base);
 /* Drops the stream without touching the state: callers decide what follows. */
 void httplib_connection_drop_stream (HttplibConnection      *connection);
+
+/* At construction with a socket path: refuses one that is empty or longer
+ * than sun_path holds (INVALID_URL), and makes the default transport
+ * `unix`. In httplib-connection-unix.c. */
+gboolean httplib_connection_init_socket_path (HttplibConnection  *connection,
+                                              GError            **error);
 
 /* --- shared by the blocking and the async calls --- */
 
@@ -110,7 +123,22 @@ gsize    httplib_connection_end_head        (HttplibConnection *connection,
                                              gboolean           chunked,
                                              GOutputVector      vectors[4],
                                              char               size_line[24]);
-void     httplib_connection_head_sent       (HttplibConnection *connection);
+/* The head went out; head_only when no body was or will be sent. */
+void     httplib_connection_head_sent       (HttplibConnection *connection,
+                                             gboolean           head_only);
+/* Whether a request that got nothing back, failing with error, may be sent
+ * again on a new connection: see httplib-connection-request.c. */
+gboolean httplib_connection_can_resend      (HttplibConnection *connection,
+                                             HttplibResponse   *response,
+                                             const GError      *error);
+/* Whether a head that failed to go out with error may go on a new connection. */
+gboolean httplib_connection_can_rewrite     (HttplibConnection *connection,
+                                             gboolean           head_only,
+                                             const GError      *error);
+/* Reopens the connection and writes the last request's head again. */
+gboolean httplib_connection_resend          (HttplibConnection *connection,
+                                             GCancellable      *cancellable,
+                                             GError           **error);
 /* No async call is under way; else fails with code ("another operation
  * is in progress"), so nothing interleaves on the wire. */
 gboolean httplib_connection_check_idle_caller (HttplibConnection  *connection,
@@ -129,9 +157,29 @@ void     httplib_connection_wait_input      (HttplibConnection *connection,
                                              GTask             *task,
                                              HttplibRetryFunc   retry);
 
+/* The timeout bounds reading a response head as a whole, so a server that
+ * trickles it cannot stretch the wait: start (at get_response) and clear
+ * the deadline. */
+void     httplib_connection_start_head_deadline (HttplibConnection *connection);
+void     httplib_connection_clear_head_deadline (HttplibConnection *connection);
+/* FALSE with G_IO_ERROR_TIMED_OUT once the deadline passed. */
+gboolean httplib_connection_check_head_deadline (HttplibConnection  *connection,
+                                                 GError            **error);
+/* Blocking reads of a head: before a read but the first, waits for input
+ * no longer than the deadline allows (the first is bounded by the socket's
+ * own timeout, and mostly finds the whole head). */
+gboolean httplib_connection_wait_head_input (HttplibConnection  *connection,
+                                             gboolean            first,
+                                             GCancellable       *cancellable,
+                                             GError            **error);
+
 /* A write failed part way: the connection closes. */
 void     httplib_connection_fail_write      (HttplibConnection *connection);
 
+/* Before a blocking read of a reply: see httplib-connection.c. */
+gboolean           httplib_connection_await_reply     (HttplibConnection *connection,
+                                                       GCancellable      *cancellable,
+                                                       GError           **error);
 HttplibReadBuffer *httplib_connection_get_read_buffer (HttplibConnection *connection);
 /* NULL once the connection was closed under the response. */
 GInputStream      *httplib_connection_get_input       (HttplibConnection *connection);

@@ -15,14 +15,20 @@
 
 #include <string.h>
 
-/* Whether an idle kept-alive connection can carry a request: the server
- * may have closed it meanwhile. Unsolicited bytes also make it unusable. */
+/* A connection idle for longer than this is checked before it carries a
+ * request: the server may have closed it meanwhile. One idle for less is
+ * trusted without a poll, and a request it loses goes again (can_resend). */
+#define IDLE_CHECK_AFTER_US G_USEC_PER_SEC
+
+/* Whether an idle kept-alive connection can carry a request. */
 static gboolean
 idle_stream_is_usable (HttplibConnection *self)
 {
+  /* Unsolicited bytes make it unusable. */
   if (httplib_read_buffer_available (&self->buffer) > 0)
     return FALSE;
-  if (!G_IS_POLLABLE_INPUT_STREAM (self->input) ||
+  if (g_get_monotonic_time () - self->idle_since < IDLE_CHECK_AFTER_US ||
+      !G_IS_POLLABLE_INPUT_STREAM (self->input) ||
       !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->input)))
     return TRUE;
   /* Readable while idle means end of stream, an error, or bytes nobody asked for. */
@@ -35,6 +41,70 @@ httplib_connection_needs_connect (HttplibConnection *self)
   if (self->stream != NULL && !idle_stream_is_usable (self))
     httplib_connection_close (self);
   return self->stream == NULL;
+}
+
+static gboolean write_all (HttplibConnection   *self,
+                           const GOutputVector *vectors,
+                           gsize                n_vectors,
+                           GCancellable        *cancellable,
+                           GError             **error);
+
+/* RFC 9110 9.2.2: what a server does twice is what it does once. */
+static gboolean
+method_is_idempotent (const char *method)
+{
+  static const char *const idempotent[] = { "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (idempotent); i++)
+    if (strcmp (method, idempotent[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* A server may close a kept-alive connection just as a request goes out on
+ * it (RFC 9112 9.3.1): the request then gets nothing back, not a byte. It
+ * is sent again once, on a new connection, when that is safe: the stream
+ * had carried an exchange, the method is idempotent, and the request was
+ * its head alone, which the connection still holds. */
+gboolean
+httplib_connection_can_resend (HttplibConnection *self,
+                               HttplibResponse   *response,
+                               const GError      *error)
+{
+  if (!self->resendable || !httplib_response_got_nothing (response))
+    return FALSE;
+  return g_error_matches (error, HTTPLIB_ERROR, HTTPLIB_ERROR_REMOTE_DISCONNECTED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+}
+
+/* The same rules for a head that could not even be written: the server
+ * had reset the kept-alive connection before it went out. */
+gboolean
+httplib_connection_can_rewrite (HttplibConnection *self,
+                                gboolean           head_only,
+                                const GError      *error)
+{
+  return head_only && self->exchanges > 0 && method_is_idempotent (self->method) &&
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+}
+
+gboolean
+httplib_connection_resend (HttplibConnection *self,
+                           GCancellable      *cancellable,
+                           GError           **error)
+{
+  GOutputVector head;
+
+  httplib_connection_close (self);
+  if (!httplib_connection_connect (self, cancellable, error))
+    return FALSE;
+  httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_REQUEST_STARTED);
+  head.buffer = self->request->str;
+  head.size = self->request->len;
+  if (!write_all (self, &head, 1, cancellable, error))
+    return FALSE;
+  httplib_connection_head_sent (self, TRUE);
+  return TRUE;
 }
 
 /* Opens the connection, or reopens it when the server closed it while idle. */
@@ -157,19 +227,25 @@ httplib_connection_start_request (HttplibConnection *self,
                                   gboolean           skip_host,
                                   gboolean           skip_accept_encoding)
 {
-  g_free (self->method);
-  self->method = g_strdup (method);
+  /* Most requests on a connection repeat the method: keep the copy. */
+  if (self->method == NULL || strcmp (self->method, method) != 0)
+    {
+      g_free (self->method);
+      self->method = g_strdup (method);
+    }
+  self->resendable = FALSE;
   g_string_truncate (self->request, 0);
   httplib_write_request_line (self->request, method, url);
   if (!skip_host)
     {
       /* Through a tunnel, the origin's name, as Python does. */
-      g_autofree char *host = self->tunnel_host
-                              ? httplib_format_host_header (self->tunnel_host, self->tunnel_port,
-                                                            self->default_port)
-                              : httplib_format_host_header (self->host, self->port,
-                                                            self->default_port);
-      httplib_write_header (self->request, "Host", host);
+      if (self->host_header == NULL)
+        self->host_header = self->tunnel_host
+                            ? httplib_format_host_header (self->tunnel_host, self->tunnel_port,
+                                                          self->default_port)
+                            : httplib_format_host_header (self->host, self->port,
+                                                          self->default_port);
+      httplib_write_header (self->request, "Host", self->host_header);
     }
   if (!skip_accept_encoding)
     httplib_write_header (self->request, "Accept-Encoding", "identity");
@@ -293,8 +369,11 @@ httplib_connection_end_head (HttplibConnection *self,
 }
 
 void
-httplib_connection_head_sent (HttplibConnection *self)
+httplib_connection_head_sent (HttplibConnection *self,
+                              gboolean           head_only)
 {
+  self->resendable = head_only && self->exchanges > 0 && method_is_idempotent (self->method);
+  self->awaiting_reply = TRUE;
   httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_REQUEST_SENT);
   self->response_pending = TRUE;
 }
@@ -310,11 +389,20 @@ send_head (HttplibConnection *self,
   GOutputVector vectors[4];
   char size_line[24];
   gsize n = httplib_connection_end_head (self, body, chunked, vectors, size_line);
+  GError *local_error = NULL;
 
-  if (!write_all (self, vectors, n, cancellable, error))
-    return FALSE;
-  httplib_connection_head_sent (self);
-  return TRUE;
+  if (write_all (self, vectors, n, cancellable, &local_error))
+    {
+      httplib_connection_head_sent (self, n == 1);
+      return TRUE;
+    }
+  if (!httplib_connection_can_rewrite (self, n == 1, local_error))
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  g_clear_error (&local_error);
+  return httplib_connection_resend (self, cancellable, error);
 }
 
 /**
@@ -388,6 +476,7 @@ httplib_connection_send (HttplibConnection *connection,
                            "send() is for body bytes between end_headers() and get_response()");
       return FALSE;
     }
+  connection->resendable = FALSE;  /* its bytes are the caller's, not kept */
   return length == 0 || write_all (connection, &vector, 1, cancellable, error);
 }
 
@@ -437,6 +526,7 @@ send_streamed_body (HttplibConnection *self,
   GOutputStream *target = self->output;
   gboolean ok;
 
+  self->resendable = FALSE;  /* a body cannot be sent again */
   if (self->debug_level > 0)
     httplib_debug_printf ("send: <body from %s, %" G_GINT64_FORMAT " bytes>",
                           G_OBJECT_TYPE_NAME (body), httplib_body_source_get_length (body));
@@ -517,15 +607,14 @@ on_wait_timed_out (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Waits up to timeout seconds for the server to send something. *ready
- * stays FALSE when the time ran out, or at once when the stream cannot be
- * polled (a transport without pollable streams gets the body at once). */
+/* Waits up to timeout seconds for the stream to have input. *ready stays
+ * FALSE when the time ran out, or at once when the stream cannot be polled. */
 static gboolean
-wait_for_reply (HttplibConnection *self,
-                double             timeout,
-                gboolean          *ready,
-                GCancellable      *cancellable,
-                GError           **error)
+wait_readable (HttplibConnection *self,
+               double             timeout,
+               gboolean          *ready,
+               GCancellable      *cancellable,
+               GError           **error)
 {
   GPollableInputStream *pollable;
   g_autoptr(GMainContext) context = NULL;
@@ -533,8 +622,8 @@ wait_for_reply (HttplibConnection *self,
   g_autoptr(GSource) timer = NULL;
   gboolean readable_fired = FALSE, timer_fired = FALSE;
 
-  *ready = httplib_read_buffer_available (&self->buffer) > 0;
-  if (*ready || timeout <= 0 || !G_IS_POLLABLE_INPUT_STREAM (self->input) ||
+  *ready = FALSE;
+  if (timeout <= 0 || !G_IS_POLLABLE_INPUT_STREAM (self->input) ||
       !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->input)))
     return TRUE;
 
@@ -557,6 +646,82 @@ wait_for_reply (HttplibConnection *self,
     return FALSE;
   *ready = readable_fired;
   return TRUE;
+}
+
+/* Waits up to timeout seconds for the server to send something. *ready
+ * stays FALSE when the time ran out, or at once when the stream cannot be
+ * polled (a transport without pollable streams gets the body at once). */
+static gboolean
+wait_for_reply (HttplibConnection *self,
+                double             timeout,
+                gboolean          *ready,
+                GCancellable      *cancellable,
+                GError           **error)
+{
+  if (httplib_read_buffer_available (&self->buffer) > 0)
+    {
+      *ready = TRUE;
+      return TRUE;
+    }
+  return wait_readable (self, timeout, ready, cancellable, error);
+}
+
+/* --- the response head's deadline --- */
+
+void
+httplib_connection_start_head_deadline (HttplibConnection *self)
+{
+  self->head_deadline = self->timeout > 0
+                        ? g_get_monotonic_time () + (gint64) (self->timeout * G_USEC_PER_SEC)
+                        : 0;
+}
+
+void
+httplib_connection_clear_head_deadline (HttplibConnection *self)
+{
+  self->head_deadline = 0;
+}
+
+static void
+set_head_timed_out (HttplibConnection  *self,
+                    GError            **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+               "the response head did not arrive within %g s", self->timeout);
+}
+
+gboolean
+httplib_connection_check_head_deadline (HttplibConnection  *self,
+                                        GError            **error)
+{
+  if (self->head_deadline == 0 || g_get_monotonic_time () < self->head_deadline)
+    return TRUE;
+  set_head_timed_out (self, error);
+  return FALSE;
+}
+
+gboolean
+httplib_connection_wait_head_input (HttplibConnection  *self,
+                                    gboolean            first,
+                                    GCancellable       *cancellable,
+                                    GError            **error)
+{
+  gboolean ready;
+
+  if (self->head_deadline == 0)
+    return TRUE;
+  if (!httplib_connection_check_head_deadline (self, error))
+    return FALSE;
+  if (first || self->input == NULL || !G_IS_POLLABLE_INPUT_STREAM (self->input) ||
+      !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->input)) ||
+      g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (self->input)))
+    return TRUE;
+  if (!wait_readable (self, (self->head_deadline - g_get_monotonic_time ()) / (double) G_USEC_PER_SEC,
+                      &ready, cancellable, error))
+    return FALSE;
+  if (!ready)
+    set_head_timed_out (self, error);
+  return ready;
 }
 
 /* Expect: 100-continue: the head goes alone; the body follows a 100, or

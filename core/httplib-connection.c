@@ -20,6 +20,7 @@
 #include "httplib-connection-private.h"
 #include "httplib-enum-types.h"
 #include "httplib-error.h"
+#include "httplib-marshal-private.h"
 #include "httplib-request-writer-private.h"
 #include "httplib-response-private.h"
 
@@ -36,6 +37,7 @@ enum {
   PROP_CONTINUE_TIMEOUT,
   PROP_SOURCE_ADDRESS,
   PROP_TRANSPORT,
+  PROP_SOCKET_PATH,
   PROP_TLS_SETTINGS,
   PROP_TLS_INFO,
   PROP_DEBUG_LEVEL,
@@ -151,7 +153,9 @@ httplib_connection_finalize (GObject *object)
   g_free (self->host);
   g_free (self->source_address);
   g_free (self->transport_name);
+  g_free (self->socket_path);
   g_free (self->tunnel_host);
+  g_free (self->host_header);
   g_free (self->method);
   g_string_free (self->request, TRUE);
   httplib_read_buffer_clear (&self->buffer);
@@ -189,6 +193,9 @@ httplib_connection_set_property (GObject      *object,
       break;
     case PROP_TRANSPORT:
       httplib_connection_set_transport (self, g_value_get_string (value));
+      break;
+    case PROP_SOCKET_PATH:
+      self->socket_path = g_value_dup_string (value);
       break;
     case PROP_TLS_SETTINGS:
       self->tls_settings = g_value_dup_object (value);
@@ -231,6 +238,9 @@ httplib_connection_get_property (GObject    *object,
       break;
     case PROP_TRANSPORT:
       g_value_set_string (value, self->transport_name);
+      break;
+    case PROP_SOCKET_PATH:
+      g_value_set_string (value, self->socket_path);
       break;
     case PROP_TLS_SETTINGS:
       g_value_set_object (value, self->tls_settings);
@@ -290,6 +300,10 @@ httplib_connection_class_init (HttplibConnectionClass *klass)
    * Seconds that connecting and each blocking read or write may take
    * before failing with %G_IO_ERROR_TIMED_OUT; 0 means no limit. GIO
    * counts socket timeouts in whole seconds, so a fraction is rounded up.
+   * A response head (status line and fields, interim responses included)
+   * must arrive within this time as a whole, so a server that sends it
+   * slowly, a byte at a time, cannot stretch httplib_connection_get_response()
+   * beyond it; body reads are bounded read by read.
    */
   properties[PROP_TIMEOUT] = g_param_spec_double ("timeout", NULL, NULL, 0, G_MAXDOUBLE, 0, rw);
   /**
@@ -317,6 +331,18 @@ httplib_connection_class_init (HttplibConnectionClass *klass)
    * `tcp` by default, or one an application registered.
    */
   properties[PROP_TRANSPORT] = g_param_spec_string ("transport", NULL, NULL, "tcp", rw);
+  /**
+   * HttplibConnection:socket-path:
+   *
+   * The path of a Unix domain socket to connect to instead of
+   * [property@Connection:host] and [property@Connection:port], which then
+   * only make the `Host` header. With a path, a connection whose
+   * [property@Connection:transport] is `tcp` (the default) uses `unix`
+   * instead. A path that is empty or longer than a socket address holds
+   * (107 bytes on Linux) fails at construction with
+   * %HTTPLIB_ERROR_INVALID_URL. See httplib_connection_new_unix().
+   */
+  properties[PROP_SOCKET_PATH] = g_param_spec_string ("socket-path", NULL, NULL, NULL, construct);
   /**
    * HttplibConnection:tls-settings:
    *
@@ -376,8 +402,10 @@ httplib_connection_class_init (HttplibConnectionClass *klass)
    */
   signals[SIGNAL_EVENT] =
     g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  0, NULL, NULL, httplib_marshal_VOID__ENUM_OBJECT, G_TYPE_NONE, 2,
                   HTTPLIB_TYPE_TRANSPORT_EVENT, G_TYPE_IO_STREAM);
+  g_signal_set_va_marshaller (signals[SIGNAL_EVENT], G_TYPE_FROM_CLASS (klass),
+                              httplib_marshal_VOID__ENUM_OBJECTv);
 
   /**
    * HttplibConnection::informational:
@@ -422,6 +450,9 @@ httplib_connection_initable_init (GInitable     *initable,
     }
   if (self->tls_settings != NULL)
     self->default_port = HTTPLIB_HTTPS_PORT;
+  if (self->socket_path != NULL &&
+      !httplib_connection_init_socket_path (self, error))
+    return FALSE;
   return httplib_split_host_port (self->host_port, self->port, self->default_port,
                                   &self->host, &self->port, error);
 }
@@ -517,6 +548,7 @@ httplib_connection_get_chain_config (HttplibConnection  *self,
     .port = (guint16) self->port,
     .timeout = self->timeout,
     .source_address = self->source_address,
+    .socket_path = self->socket_path,
     .debug_level = self->debug_level,
     .tunnel_host = self->tunnel_host,
     .tunnel_port = (guint16) self->tunnel_port,
@@ -557,6 +589,8 @@ httplib_connection_connect_end (HttplibConnection      *self,
   self->stream = top;
   self->input = g_io_stream_get_input_stream (top);
   self->output = g_io_stream_get_output_stream (top);
+  self->exchanges = 0;
+  self->idle_since = g_get_monotonic_time ();
   httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_IDLE);
 }
 
@@ -655,6 +689,22 @@ httplib_connection_close (HttplibConnection *connection)
 
 /* --- responses --- */
 
+/* Reads the head within the timeout, as a whole (see head_deadline). */
+static gboolean
+begin_response (HttplibConnection  *self,
+                HttplibResponse    *response,
+                HttplibHeadParser  *early_head,
+                GCancellable       *cancellable,
+                GError            **error)
+{
+  gboolean ok;
+
+  httplib_connection_start_head_deadline (self);
+  ok = httplib_response_begin (response, early_head, cancellable, error);
+  httplib_connection_clear_head_deadline (self);
+  return ok;
+}
+
 /**
  * httplib_connection_get_response:
  * @connection: a connection
@@ -672,8 +722,15 @@ httplib_connection_close (HttplibConnection *connection)
  * %HTTPLIB_ERROR_UNKNOWN_PROTOCOL, %HTTPLIB_ERROR_LINE_TOO_LONG,
  * %HTTPLIB_ERROR_TOO_MANY_HEADERS, %HTTPLIB_ERROR_INVALID_HEADER,
  * %HTTPLIB_ERROR_BAD_FRAMING and %HTTPLIB_ERROR_UNKNOWN_TRANSFER_ENCODING
- * for a response that cannot be trusted; %G_IO_ERROR codes from the
- * stream. After any error the connection is closed.
+ * for a response that cannot be trusted; %G_IO_ERROR_TIMED_OUT when the
+ * head did not arrive within [property@Connection:timeout]; %G_IO_ERROR
+ * codes from the stream. After any error the connection is closed.
+ *
+ * A request on a kept-alive connection that gets not one byte back (the
+ * server closed the connection as the request went out) is sent again
+ * once on a new connection when its method is idempotent and it had no
+ * body, as RFC 9112 section 9.3.1 allows; the errors above are then those
+ * of the second attempt.
  *
  * Returns: (transfer full): the response, or %NULL with @error set
  */
@@ -684,6 +741,7 @@ httplib_connection_get_response (HttplibConnection *connection,
 {
   HttplibConnection *self = connection;
   g_autoptr(HttplibResponse) response = NULL;
+  GError *local_error = NULL;
 
   g_return_val_if_fail (HTTPLIB_IS_CONNECTION (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -691,12 +749,23 @@ httplib_connection_get_response (HttplibConnection *connection,
   response = httplib_connection_take_response (self, error);
   if (response == NULL)
     return NULL;
-  if (!httplib_response_begin (response, g_steal_pointer (&self->early_head), cancellable, error))
+  if (begin_response (self, response, g_steal_pointer (&self->early_head), cancellable,
+                      &local_error))
+    return g_steal_pointer (&response);
+
+  if (httplib_connection_can_resend (self, response, local_error))
     {
-      httplib_connection_close (self);
-      return NULL;
+      g_clear_error (&local_error);
+      g_clear_object (&response);
+      if (httplib_connection_resend (self, cancellable, error) &&
+          (response = httplib_connection_take_response (self, error)) != NULL &&
+          begin_response (self, response, NULL, cancellable, error))
+        return g_steal_pointer (&response);
     }
-  return g_steal_pointer (&response);
+  else
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  httplib_connection_close (self);
+  return NULL;
 }
 
 gboolean
@@ -735,6 +804,24 @@ httplib_connection_take_response (HttplibConnection  *self,
   self->response = response;
   httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_RESPONSE_ACTIVE);
   return response;
+}
+
+/* A reply is rarely there the moment its request went out. GSocket's
+ * blocking read tries first, fails with EAGAIN, then polls and reads
+ * again; on a plain socket we poll first, so the one read succeeds. */
+gboolean
+httplib_connection_await_reply (HttplibConnection  *self,
+                                GCancellable       *cancellable,
+                                GError            **error)
+{
+  if (!self->awaiting_reply)
+    return TRUE;
+  self->awaiting_reply = FALSE;
+  if (httplib_read_buffer_available (&self->buffer) > 0 || !G_IS_SOCKET_CONNECTION (self->stream))
+    return TRUE;
+  /* -1: the socket's own timeout, the connection's. */
+  return g_socket_condition_timed_wait (g_socket_connection_get_socket (G_SOCKET_CONNECTION (self->stream)),
+                                        G_IO_IN, -1, cancellable, error);
 }
 
 HttplibReadBuffer *
@@ -777,9 +864,13 @@ httplib_connection_response_complete (HttplibConnection *connection,
   /* Forgotten now: the caller may keep the response, finished, as long as it likes. */
   connection->response = NULL;
   if (will_close)
-    httplib_connection_close (connection);
-  else
-    httplib_connection_set_state (connection, HTTPLIB_CONNECTION_STATE_IDLE);
+    {
+      httplib_connection_close (connection);
+      return;
+    }
+  connection->exchanges++;
+  connection->idle_since = g_get_monotonic_time ();
+  httplib_connection_set_state (connection, HTTPLIB_CONNECTION_STATE_IDLE);
 }
 
 void
@@ -1071,6 +1162,56 @@ httplib_connection_set_transport (HttplibConnection *connection,
 }
 
 /**
+ * httplib_connection_get_transport_instance:
+ * @connection: a connection
+ *
+ * Gets the transport given with
+ * httplib_connection_set_transport_instance().
+ *
+ * Returns: (transfer none) (nullable): the transport that opens the
+ *   connection, or %NULL when it is made from
+ *   [property@Connection:transport]
+ */
+HttplibTransport *
+httplib_connection_get_transport_instance (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), NULL);
+  return httplib_chain_get_first (connection->chain);
+}
+
+/**
+ * httplib_connection_set_transport_instance:
+ * @connection: a connection
+ * @transport: (nullable): the transport that opens the connection, or
+ *   %NULL to make one from [property@Connection:transport] again
+ *
+ * Opens the connection with @transport itself instead of a new instance
+ * of the transport registered as [property@Connection:transport]: for a
+ * transport the application set up beforehand, such as a
+ * [class@ReplayTransport] with its scripted responses. @transport is the
+ * first link of the chain; `tunnel` and `tls` still come on top when the
+ * connection has a tunnel or TLS settings. Takes effect at the next
+ * connect; an open connection keeps its stream. One transport may serve
+ * several connections.
+ *
+ * ```c
+ * g_autoptr(HttplibReplayTransport) replay = httplib_replay_transport_new ();
+ *
+ * httplib_replay_transport_add_simple_response (replay, 200, NULL, body);
+ * httplib_connection_set_transport_instance (connection, HTTPLIB_TRANSPORT (replay));
+ * ```
+ */
+void
+httplib_connection_set_transport_instance (HttplibConnection *connection,
+                                           HttplibTransport  *transport)
+{
+  g_return_if_fail (HTTPLIB_IS_CONNECTION (connection));
+  g_return_if_fail (transport == NULL || HTTPLIB_IS_TRANSPORT (transport));
+
+  httplib_chain_set_first (connection->chain, transport);
+}
+
+/**
  * httplib_connection_get_state:
  * @connection: a connection
  *
@@ -1182,6 +1323,7 @@ httplib_connection_set_tunnel (HttplibConnection *connection,
     }
 
   g_free (connection->tunnel_host);
+  g_clear_pointer (&connection->host_header, g_free);
   connection->tunnel_host = g_steal_pointer (&origin);
   connection->tunnel_port = origin_port;
   g_clear_pointer (&connection->tunnel_headers, httplib_headers_unref);

@@ -1,7 +1,8 @@
 /* httplib-endpoint.c: where a transport connects, and how
  *
  * An endpoint is what a connection hands each link of its transport chain:
- * the host and port to reach, the timeout and source address to use, and
+ * the host and port to reach (or the path of a local socket), the timeout
+ * and source address to use, and
  * extra headers for transports that speak HTTP themselves (a CONNECT
  * tunnel) or the TLS settings for a TLS link. It is a plain value, so a transport written in Python or
  * JavaScript reads it through getters.
@@ -13,6 +14,7 @@ struct _HttplibEndpoint {
   guint16         port;
   double          timeout;
   char           *source_address;
+  char           *socket_path;
   HttplibHeaders *headers;
   HttplibTlsSettings *tls_settings;
   int             debug_level;
@@ -27,6 +29,7 @@ endpoint_clear (HttplibEndpoint *self)
 {
   g_free (self->host);
   g_free (self->source_address);
+  g_free (self->socket_path);
   g_clear_pointer (&self->headers, httplib_headers_unref);
   g_clear_object (&self->tls_settings);
   g_free (self->reply_reason);
@@ -36,9 +39,9 @@ endpoint_clear (HttplibEndpoint *self)
 /**
  * HttplibEndpoint:
  *
- * Where and how a [iface@Transport] connects: host, port, timeout, source
- * address, and extra headers for transports that send a request of their
- * own.
+ * Where and how a [iface@Transport] connects: host, port (or the path of
+ * a local socket), timeout, source address, and extra headers for
+ * transports that send a request of their own.
  */
 G_DEFINE_BOXED_TYPE (HttplibEndpoint, httplib_endpoint, httplib_endpoint_ref, httplib_endpoint_unref)
 
@@ -185,6 +188,40 @@ httplib_endpoint_set_source_address (HttplibEndpoint *endpoint,
   g_return_if_fail (endpoint != NULL);
   g_free (endpoint->source_address);
   endpoint->source_address = g_strdup (address);
+}
+
+/**
+ * httplib_endpoint_get_socket_path:
+ * @endpoint: an endpoint
+ *
+ * Gets the path of the local socket to connect to, for transports that
+ * reach the server through one (`unix`) instead of the host and port,
+ * which then only name the server in the `Host` header.
+ *
+ * Returns: (nullable) (type filename): the path of the local socket, or
+ *   %NULL when the connection has none
+ */
+const char *
+httplib_endpoint_get_socket_path (HttplibEndpoint *endpoint)
+{
+  g_return_val_if_fail (endpoint != NULL, NULL);
+  return endpoint->socket_path;
+}
+
+/**
+ * httplib_endpoint_set_socket_path:
+ * @endpoint: an endpoint
+ * @path: (nullable) (type filename): the path of a local socket
+ *
+ * Sets the path of the local socket to connect to.
+ */
+void
+httplib_endpoint_set_socket_path (HttplibEndpoint *endpoint,
+                                  const char      *path)
+{
+  g_return_if_fail (endpoint != NULL);
+  g_free (endpoint->socket_path);
+  endpoint->socket_path = g_strdup (path);
 }
 
 /**

@@ -20,6 +20,14 @@ void httplib_headers_extend_last (HttplibHeaders *headers,
                                   const char     *more,
                                   gsize           more_len);
 
+/* The next value of a field called name (name_len bytes, any case) from
+ * field *index on, which it moves past; FALSE when there is none. */
+gboolean httplib_headers_next_value (HttplibHeaders  *headers,
+                                     const char      *name,
+                                     gsize            name_len,
+                                     guint           *index,
+                                     const char     **value);
+
 /* Whether a[0..len) and b[0..len) are equal without regard to ASCII case:
  * inline, as header lookups run it several times per response. */
 static inline gboolean

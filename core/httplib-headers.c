@@ -47,6 +47,7 @@ struct _HttplibHeaders {
   guint  n_fields;
   guint  fields_alloc;
   gsize  garbage;      /* arena bytes no field refers to any more */
+  guint64 name_bits;   /* name_bit() of every name added: a lookup of an absent name stops here */
   /* the first storage, in the same allocation: most heads fit */
   Field  first_fields[FIRST_FIELDS];
   char   first_arena[FIRST_ARENA];
@@ -77,6 +78,23 @@ value_of (HttplibHeaders *headers,
           const Field    *field)
 {
   return headers->arena + field->value;
+}
+
+/* One bit of 64 per name, from its length and first letter in any case:
+ * most lookups on a response are for fields it does not have. */
+static inline guint64
+name_bit (const char *name,
+          gsize       name_len)
+{
+  return G_GUINT64_CONSTANT (1) << ((name_len + ((guchar) name[0] | 0x20)) & 63);
+}
+
+static inline gboolean
+may_have (HttplibHeaders *headers,
+          const char     *name,
+          gsize           name_len)
+{
+  return name_len == 0 || (headers->name_bits & name_bit (name, name_len)) != 0;
 }
 
 /* @name_len is strlen (name), measured once per lookup by the caller. */
@@ -123,6 +141,7 @@ httplib_headers_new (void)
   headers->n_fields = 0;
   headers->fields_alloc = FIRST_FIELDS;
   headers->garbage = 0;
+  headers->name_bits = 0;
 
   return headers;
 }
@@ -239,6 +258,8 @@ httplib_headers_append_len (HttplibHeaders *headers,
   field.value = arena_add (headers, value, value_len);
   /* The stored name ends at its first NUL, whatever name_len said. */
   field.name_len = strlen (name_of (headers, &field));
+  if (field.name_len > 0)
+    headers->name_bits |= name_bit (name_of (headers, &field), field.name_len);
   fields_add (headers, &field);
 }
 
@@ -429,6 +450,7 @@ httplib_headers_clear (HttplibHeaders *headers)
   headers->n_fields = 0;
   arena_set_size (headers, 0);
   headers->garbage = 0;
+  headers->name_bits = 0;
 }
 
 /**
@@ -451,6 +473,8 @@ httplib_headers_get_one (HttplibHeaders *headers,
   g_return_val_if_fail (name != NULL, NULL);
 
   name_len = strlen (name);
+  if (!may_have (headers, name, name_len))
+    return NULL;
   for (guint i = 0; i < headers->n_fields; i++)
     {
       const Field *field = field_at (headers, i);
@@ -460,6 +484,29 @@ httplib_headers_get_one (HttplibHeaders *headers,
     }
 
   return NULL;
+}
+
+gboolean
+httplib_headers_next_value (HttplibHeaders  *headers,
+                            const char      *name,
+                            gsize            name_len,
+                            guint           *index,
+                            const char     **value)
+{
+  if (!may_have (headers, name, name_len))
+    return FALSE;
+  for (; *index < headers->n_fields; (*index)++)
+    {
+      const Field *field = field_at (headers, *index);
+
+      if (field_is (headers, field, name, name_len))
+        {
+          *value = value_of (headers, field);
+          (*index)++;
+          return TRUE;
+        }
+    }
+  return FALSE;
 }
 
 /**
@@ -613,6 +660,8 @@ httplib_headers_value_has_token (HttplibHeaders *headers,
 
   token_len = strlen (token);
   name_len = strlen (name);
+  if (!may_have (headers, name, name_len))
+    return FALSE;
   for (guint i = 0; i < headers->n_fields; i++)
     {
       const Field *field = field_at (headers, i);

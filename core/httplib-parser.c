@@ -213,32 +213,53 @@ unfold_line (HttplibHeaders *headers,
   return TRUE;
 }
 
+/* Why a field line was refused, checked in the order the errors are
+ * documented: a bad byte anywhere, then no colon, then a bad name. */
+static gboolean
+fail_field_line (const char  *line,
+                 gsize        len,
+                 GError     **error)
+{
+  const char *colon;
+
+  if (has_bad_byte (line, len))
+    return fail_quoted (error, HTTPLIB_ERROR_INVALID_HEADER,
+                        "invalid character in header line: ", line, len);
+  colon = memchr (line, ':', len);
+  if (colon == NULL)
+    return fail_quoted (error, HTTPLIB_ERROR_INVALID_HEADER,
+                        "header line without a colon: ", line, len);
+  /* Whitespace before the colon is not a token byte: RFC 9112 5.1 says reject. */
+  return fail_quoted (error, HTTPLIB_ERROR_INVALID_HEADER,
+                      "invalid header name: ", line, colon - line);
+}
+
 static gboolean
 parse_field_line (HttplibHeaders *headers,
                   const char     *line,
                   gsize           len,
                   GError        **error)
 {
-  const char *colon;
-  const char *value;
   const char *end = line + len;
+  const char *colon = line;
+  const char *value;
 
-  if (has_bad_byte (line, len))
-    return fail_quoted (error, HTTPLIB_ERROR_INVALID_HEADER,
-                        "invalid character in header line: ", line, len);
   if (is_ows (line[0]))
-    return unfold_line (headers, line, len, error);
+    {
+      if (has_bad_byte (line, len))
+        return fail_field_line (line, len, error);
+      return unfold_line (headers, line, len, error);
+    }
 
-  colon = memchr (line, ':', len);
-  if (colon == NULL)
-    return fail_quoted (error, HTTPLIB_ERROR_INVALID_HEADER,
-                        "header line without a colon: ", line, len);
-  /* Whitespace before the colon is not a token byte: RFC 9112 5.1 says reject. */
-  if (!httplib_is_token (line, colon - line))
-    return fail_quoted (error, HTTPLIB_ERROR_INVALID_HEADER,
-                        "invalid header name: ", line, colon - line);
-
+  /* The name's token bytes up to the colon, then a value without NUL or bare CR. */
+  while (colon < end && tchar[(guchar) *colon])
+    colon++;
+  if (colon == line || colon == end || *colon != ':')
+    return fail_field_line (line, len, error);
   value = colon + 1;
+  if (has_bad_byte (value, end - value))
+    return fail_field_line (line, len, error);
+
   while (value < end && is_ows (*value))
     value++;
   while (end > value && is_ows (end[-1]))
@@ -550,14 +571,12 @@ parse_content_lengths (HttplibHeaders *headers,
                        gint64         *length,
                        GError        **error)
 {
-  HttplibHeadersIter iter;
-  const char *name, *value;
+  const char *value;
+  guint index = 0;
 
   *length = -1;
-  httplib_headers_iter_init (&iter, headers);
-  while (httplib_headers_iter_next (&iter, &name, &value))
-    if (strlen (name) == 14 && httplib_ascii_case_equal (name, "Content-Length", 14) &&
-        !merge_content_length (value, length, error))
+  while (httplib_headers_next_value (headers, "Content-Length", 14, &index, &value))
+    if (!merge_content_length (value, length, error))
       return FALSE;
 
   return TRUE;

@@ -24,6 +24,8 @@ gboolean         httplib_response_begin_step (HttplibResponse *response,
                                               gboolean         blocking,
                                               GCancellable    *cancellable,
                                               GError         **error);
+/* After begin failed: TRUE when not one byte of a response had arrived. */
+gboolean         httplib_response_got_nothing (HttplibResponse *response);
 /* One read of body bytes: > 0, 0 at the end, -1 on error; without
  * blocking G_IO_ERROR_WOULD_BLOCK as above. */
 gssize           httplib_response_read_body  (HttplibResponse *response,

@@ -17,6 +17,7 @@
 #include "httplib-debug-private.h"
 #include "httplib-enum-types.h"
 #include "httplib-error.h"
+#include "httplib-headers-private.h"
 #include "httplib-parser-private.h"
 
 #include <string.h>
@@ -307,12 +308,21 @@ httplib_response_new (HttplibConnection *connection,
   return self;
 }
 
-/* strcasestr: a case-insensitive search, with no copy of the header value. */
+/* A case-insensitive search, with no copy of the header value; the values
+ * are short, so a plain scan beats strcasestr's set-up. */
 static gboolean
 contains_ci (const char *haystack,
              const char *needle)
 {
-  return haystack != NULL && strcasestr (haystack, needle) != NULL;
+  gsize needle_len = strlen (needle);
+
+  if (haystack == NULL)
+    return FALSE;
+  for (const char *p = haystack; *p != '\0'; p++)
+    /* needle is lower case; the compare stops at haystack's NUL. */
+    if (((guchar) *p | 0x20) == (guchar) needle[0] && httplib_ascii_case_equal (p, needle, needle_len))
+      return TRUE;
+  return FALSE;
 }
 
 /* CPython's _check_close, word for word in its effect. */
@@ -361,8 +371,10 @@ fill_from (HttplibConnection *connection,
       return -1;
     }
   if (blocking)
-    return httplib_read_buffer_fill (httplib_connection_get_read_buffer (connection),
-                                     input, cancellable, error);
+    return httplib_connection_await_reply (connection, cancellable, error)
+           ? httplib_read_buffer_fill (httplib_connection_get_read_buffer (connection),
+                                       input, cancellable, error)
+           : -1;
   return httplib_read_buffer_fill_nonblocking (httplib_connection_get_read_buffer (connection),
                                                input, cancellable, error);
 }
@@ -386,6 +398,7 @@ read_head (HttplibConnection *connection,
            GError           **error)
 {
   HttplibReadBuffer *buffer = httplib_connection_get_read_buffer (connection);
+  gboolean first = TRUE;
 
   for (;;)
     {
@@ -413,6 +426,9 @@ read_head (HttplibConnection *connection,
       if (result == HTTPLIB_PARSE_DONE)
         return TRUE;
 
+      if (blocking && !httplib_connection_wait_head_input (connection, first, cancellable, error))
+        return FALSE;
+      first = FALSE;
       n = fill_from (connection, blocking, cancellable, error);
       if (n < 0)
         return FALSE;
@@ -606,6 +622,18 @@ httplib_response_begin_step (HttplibResponse *self,
       if (!is_interim (self->status))
         return start_body (self, FALSE, error);
     }
+}
+
+gboolean
+httplib_response_got_nothing (HttplibResponse *self)
+{
+  HttplibReadBuffer *buffer;
+
+  if (self->connection == NULL || self->interim > 0 ||
+      (self->head_started && self->head.stage != HTTPLIB_HEAD_STATUS))
+    return FALSE;
+  buffer = httplib_connection_get_read_buffer (self->connection);
+  return httplib_read_buffer_available (buffer) == 0;
 }
 
 gboolean

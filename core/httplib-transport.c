@@ -7,6 +7,7 @@
 #include "httplib-transport.h"
 #include "httplib-error.h"
 #include "httplib-enum-types.h"
+#include "httplib-marshal-private.h"
 
 /**
  * HttplibTransport:
@@ -42,10 +43,12 @@ httplib_transport_default_init (HttplibTransportInterface *iface)
     g_signal_new ("event",
                   G_TYPE_FROM_INTERFACE (iface),
                   G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL,
+                  0, NULL, NULL, httplib_marshal_VOID__ENUM_OBJECT,
                   G_TYPE_NONE, 2,
                   HTTPLIB_TYPE_TRANSPORT_EVENT,
                   G_TYPE_IO_STREAM);
+  g_signal_set_va_marshaller (signals[SIGNAL_EVENT], G_TYPE_FROM_INTERFACE (iface),
+                              httplib_marshal_VOID__ENUM_OBJECTv);
 }
 
 /**

@@ -719,6 +719,82 @@ START_TEST (test_get_over_tls)
 }
 END_TEST
 
+/* --- a kept-alive connection the server closes as a request goes out --- */
+
+typedef struct {
+  const char *desc;
+  const char *how;       /* the step after the first response */
+  gboolean    tls;
+  gboolean    async;
+} ResendRow;
+
+static const ResendRow resend_rows[] = {
+  { "read and closed, sync", TEST_STEP_READ_CLOSE, FALSE, FALSE },
+  { "read and closed, async", TEST_STEP_READ_CLOSE, FALSE, TRUE },
+  { "closed while idle, sync", TEST_STEP_CLOSE, FALSE, FALSE },
+  { "reset while idle, sync", TEST_STEP_RESET, FALSE, FALSE },
+  { "reset while idle, async", TEST_STEP_RESET, FALSE, TRUE },
+  { "read and closed over TLS, sync", TEST_STEP_READ_CLOSE, TRUE, FALSE },
+  { "read and closed over TLS, async", TEST_STEP_READ_CLOSE, TRUE, TRUE },
+};
+
+/* GET goes again once on a new connection, and the caller sees only the answer. */
+START_TEST (test_resend_on_new_connection)
+{
+  const ResendRow *row = &resend_rows[_i];
+  const char * const steps[] = { OK_HELLO, row->how, NOT_FOUND, NULL };
+  const TestCerts *certs = test_certs_get ();
+  TestTlsOptions options = { .cert_file = certs->server_cert_file,
+                             .key_file = certs->server_key_file };
+  g_autoptr(TestServer) server = row->tls ? test_server_new_script_tls (steps, 0, &options)
+                                          : test_server_new_script (steps, 0);
+  g_autoptr(HttplibConnection) conn = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  guint status = 0;
+
+  if (row->tls)
+    {
+      g_autoptr(HttplibTlsSettings) settings = httplib_tls_settings_new ();
+      g_autofree char *host = g_strdup_printf ("localhost:%u", test_server_get_port (server));
+
+      httplib_tls_settings_set_ca_file (settings, certs->ca_file);
+      conn = httplib_connection_new_https (host, 0, settings, NULL);
+    }
+  else
+    conn = test_connect_to (server);
+
+  first = fetch (conn, "GET", "/one", &status);
+  ck_assert_str_eq (first, "hello");
+  /* The close or reset has happened before the next request goes out. */
+  if (strcmp (row->how, TEST_STEP_READ_CLOSE) != 0)
+    ck_assert (test_server_wait_handled (server, 1));
+
+  if (row->async)
+    second = fetch (conn, "GET", "/two", &status);
+  else
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(HttplibResponse) resp = NULL;
+      g_autoptr(GBytes) body = NULL;
+
+      ck_assert (httplib_connection_request (conn, "GET", "/two", NULL, NULL, NULL, &error));
+      httplib_assert_no_error (error);
+      resp = httplib_connection_get_response (conn, NULL, &error);
+      httplib_assert_no_error (error);
+      status = httplib_response_get_status (resp);
+      body = httplib_response_read (resp, -1, NULL, &error);
+      httplib_assert_no_error (error);
+      second = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+    }
+  ck_assert_msg (g_strcmp0 (second, "missing") == 0 && status == 404,
+                 "%s: expected the new connection's 404 \"missing\", got %u \"%s\"",
+                 row->desc, status, second);
+  ck_assert_uint_eq (test_server_get_n_connections (server), 2);
+  test_assert_received_prefix (server, 1, "GET /two HTTP/1.1\r\n");
+}
+END_TEST
+
 START_TEST (test_get_through_tunnel)
 {
   static const char * const steps[] = { OK_HELLO, NULL };
@@ -917,6 +993,7 @@ async_suite (void)
   tcase_add_test (tc, test_input_stream_splice);
   tcase_add_test (tc, test_input_stream_to_file);
   tcase_add_test (tc, test_get_over_tls);
+  tcase_add_loop_test (tc, test_resend_on_new_connection, 0, G_N_ELEMENTS (resend_rows));
   tcase_add_test (tc, test_get_through_tunnel);
   tcase_add_test (tc, test_expect_continue);
   tcase_add_test (tc, test_expect_final_first);

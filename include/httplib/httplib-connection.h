@@ -69,6 +69,12 @@ HttplibConnection *httplib_connection_new_https      (const char         *host,
                                                       guint               port,
                                                       HttplibTlsSettings *settings,
                                                       GError            **error);
+HTTPLIB_AVAILABLE_IN_ALL
+HttplibConnection *httplib_connection_new_unix       (const char         *socket_path,
+                                                      const char         *authority,
+                                                      GError            **error);
+HTTPLIB_AVAILABLE_IN_ALL
+const char *httplib_connection_get_socket_path       (HttplibConnection  *connection);
 
 HTTPLIB_AVAILABLE_IN_ALL
 gboolean  httplib_connection_connect        (HttplibConnection  *connection,
@@ -230,6 +236,11 @@ const char *httplib_connection_get_transport (HttplibConnection *connection);
 HTTPLIB_AVAILABLE_IN_ALL
 void      httplib_connection_set_transport   (HttplibConnection *connection,
                                               const char        *name);
+HTTPLIB_AVAILABLE_IN_ALL
+HttplibTransport *httplib_connection_get_transport_instance (HttplibConnection *connection);
+HTTPLIB_AVAILABLE_IN_ALL
+void      httplib_connection_set_transport_instance (HttplibConnection *connection,
+                                                     HttplibTransport  *transport);
 HTTPLIB_AVAILABLE_IN_ALL
 HttplibConnectionState httplib_connection_get_state (HttplibConnection *connection);
 

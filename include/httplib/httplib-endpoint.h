@@ -41,6 +41,11 @@ HTTPLIB_AVAILABLE_IN_ALL
 void             httplib_endpoint_set_source_address (HttplibEndpoint *endpoint,
                                                       const char      *address);
 HTTPLIB_AVAILABLE_IN_ALL
+const char      *httplib_endpoint_get_socket_path    (HttplibEndpoint *endpoint);
+HTTPLIB_AVAILABLE_IN_ALL
+void             httplib_endpoint_set_socket_path    (HttplibEndpoint *endpoint,
+                                                      const char      *path);
+HTTPLIB_AVAILABLE_IN_ALL
 HttplibHeaders  *httplib_endpoint_get_headers        (HttplibEndpoint *endpoint);
 HTTPLIB_AVAILABLE_IN_ALL
 void             httplib_endpoint_set_headers        (HttplibEndpoint *endpoint,

@@ -49,13 +49,17 @@ G_DECLARE_INTERFACE (HttplibTransport, httplib_transport, HTTPLIB, TRANSPORT, GO
  * @open: opens a duplex byte stream to @endpoint. @base is the stream of the
  *   link below in the chain, or %NULL when this transport is the first link
  *   and makes its own connection. Returns a new reference; the returned
- *   stream may be @base itself.
+ *   stream may be @base itself. Honours the cancellable and the endpoint's
+ *   timeout; on failure returns %NULL with an error (GIO's own errors pass
+ *   through unchanged) and closes what it opened, but not @base.
  * @open_async: the same without blocking, on the thread-default main
- *   context of the caller. Optional: without it the core runs @open in a
- *   worker thread.
+ *   context of the caller, where its callback and every source it attaches
+ *   run. Optional: without it the core runs @open in a worker thread.
  * @open_finish: finishes @open_async.
  *
- * The virtual methods of a transport.
+ * The virtual methods of a transport. The contract in full, with an
+ * example built outside the library, is in
+ * [Writing a transport](writing-a-transport.html).
  */
 struct _HttplibTransportInterface {
   GTypeInterface g_iface;

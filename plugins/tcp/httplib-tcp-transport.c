@@ -98,6 +98,19 @@ invalid:
   return NULL;
 }
 
+/* An address needs no resolver: a GNetworkAddress, even of "127.0.0.1",
+ * goes through it and looks at /etc/resolv.conf on every connect. */
+static GSocketConnectable *
+connectable_for (const char *host,
+                 guint16     port)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (host);
+
+  if (address != NULL)
+    return G_SOCKET_CONNECTABLE (g_inet_socket_address_new (address, port));
+  return g_network_address_new (host, port);
+}
+
 /* Sets the client up for one connect; NULL with error set when the
  * endpoint cannot be served. */
 static GSocketConnectable *
@@ -123,8 +136,7 @@ prepare_connect (HttplibTcpTransport *self,
   g_socket_client_set_timeout (self->client, timeout > 0 ? (guint) ceil (timeout) : 0);
   g_socket_client_set_local_address (self->client, local);
 
-  return g_network_address_new (httplib_endpoint_get_host (endpoint),
-                                httplib_endpoint_get_port (endpoint));
+  return connectable_for (httplib_endpoint_get_host (endpoint), httplib_endpoint_get_port (endpoint));
 }
 
 static GIOStream *

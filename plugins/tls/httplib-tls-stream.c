@@ -53,6 +53,7 @@ struct _HttplibTlsStream {
   gboolean               verify_failed;
   gboolean               write_pending; /* GnuTLS holds a record that would block */
   gboolean               base_eof;      /* the stream below ended */
+  gboolean               wrote_last;    /* the last I/O below was a write */
 
   /* ciphertext read from below that GnuTLS has not pulled yet */
   guint8                *ahead;
@@ -100,8 +101,19 @@ read_below (HttplibTlsStream *self,
             gsize             size,
             GError          **error)
 {
+  gboolean wrote_last = self->wrote_last;
+
+  self->wrote_last = FALSE;
   if (self->blocking)
-    return g_input_stream_read (self->base_input, buffer, size, self->cancellable, error);
+    {
+      /* A reply right after a write is rarely there yet: on a socket, wait
+       * first, rather than read, fail with EAGAIN, wait and read again. */
+      if (wrote_last && G_IS_SOCKET_CONNECTION (self->base) &&
+          !g_socket_condition_timed_wait (g_socket_connection_get_socket (G_SOCKET_CONNECTION (self->base)),
+                                          G_IO_IN, -1, self->cancellable, error))
+        return -1;
+      return g_input_stream_read (self->base_input, buffer, size, self->cancellable, error);
+    }
   return g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (self->base_input),
                                                    buffer, size, self->cancellable, error);
 }
@@ -202,6 +214,7 @@ push (gnutls_transport_ptr_t  ptr,
       if (ret == G_POLLABLE_RETURN_FAILED)
         return io_failed (self, error);
     }
+  self->wrote_last = TRUE;
   return (ssize_t) written;
 }
 

@@ -1,7 +1,7 @@
 /* test-server.h: an in-process loopback HTTP server for the integration suites
  *
- * The server listens on 127.0.0.1 (or ::1) on a free port and runs its own
- * thread. Connections are handled one at a time, in accept order, by a
+ * The server listens on 127.0.0.1 (or ::1) on a free port, or on a Unix
+ * domain socket, and runs its own thread. Connections are handled one at a time, in accept order, by a
  * handler that reads requests and writes any raw bytes it likes: split into
  * small writes, cut short, closed or reset at any point. Every socket has a
  * timeout and every blocking call is cancelled by test_server_free(), so no
@@ -39,6 +39,11 @@ TestServer *test_server_new            (TestServerHandler handler,
                                         gpointer          user_data);
 /* NULL (with a message on stderr) when IPv6 loopback is unavailable. */
 TestServer *test_server_new_ipv6       (TestServerHandler handler,
+                                        gpointer          user_data);
+/* On a Unix domain socket made at path (which must not exist); the port
+ * is 0. NULL (with a message on stderr) when it cannot listen there. */
+TestServer *test_server_new_unix       (const char       *path,
+                                        TestServerHandler handler,
                                         gpointer          user_data);
 void        test_server_free           (TestServer       *server);
 

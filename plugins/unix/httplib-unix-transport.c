@@ -1,0 +1,236 @@
+/* httplib-unix-transport.c: HTTP over a Unix domain socket, on GSocketClient
+ *
+ * The first link of a chain to a server on a local socket (a container
+ * engine, a system daemon): connects to the endpoint's socket path with the
+ * endpoint's timeout. The endpoint's host and port only name the server in
+ * the `Host` header, which the connection writes.
+ *
+ * The asynchronous open is GSocketClient's own, on the caller's main
+ * context, bounded by the endpoint's timeout like the tcp transport's.
+ */
+#include "httplib-unix-transport.h"
+#include "httplib-deadline.h"
+
+#include <gio/gunixsocketaddress.h>
+#include <math.h>
+#include <string.h>
+#include <sys/un.h>
+
+struct _HttplibUnixTransport {
+  GObject        parent_instance;
+  GSocketClient *client;
+};
+
+static void transport_iface_init (HttplibTransportInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (HttplibUnixTransport, httplib_unix_transport, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (HTTPLIB_TYPE_TRANSPORT, transport_iface_init))
+
+static void
+on_client_event (GSocketClient      *client,
+                 GSocketClientEvent  event,
+                 GSocketConnectable *connectable,
+                 GIOStream          *connection,
+                 gpointer            user_data)
+{
+  HttplibTransport *transport = user_data;
+
+  /* A path needs no lookup: GIO's resolving events for it say nothing. */
+  if (event == G_SOCKET_CLIENT_CONNECTING)
+    httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_CONNECTING, connection);
+  else if (event == G_SOCKET_CLIENT_CONNECTED)
+    httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_CONNECTED, connection);
+}
+
+/* Sets the client up for one connect; NULL with error set when the
+ * endpoint cannot be served. */
+static GSocketConnectable *
+prepare_connect (HttplibUnixTransport *self,
+                 HttplibEndpoint      *endpoint,
+                 GIOStream            *base,
+                 GError              **error)
+{
+  const char *path = httplib_endpoint_get_socket_path (endpoint);
+  double timeout = httplib_endpoint_get_timeout (endpoint);
+  gsize max = sizeof (((struct sockaddr_un *) NULL)->sun_path) - 1;
+
+  if (base != NULL)
+    {
+      g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
+                   "the unix transport opens its own socket; it cannot sit on another stream");
+      return NULL;
+    }
+  if (path == NULL || path[0] == '\0')
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL,
+                           "the unix transport needs a socket path "
+                           "(httplib_connection_new_unix() or the socket-path property)");
+      return NULL;
+    }
+  /* GIO would cut a longer path short and connect somewhere else. */
+  if (strlen (path) > max)
+    {
+      g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL,
+                   "socket path '%s' is longer than the %" G_GSIZE_FORMAT
+                   " bytes a Unix socket address holds", path, max);
+      return NULL;
+    }
+
+  /* GIO counts socket timeouts in whole seconds: round up, never down to none. */
+  g_socket_client_set_timeout (self->client, timeout > 0 ? (guint) ceil (timeout) : 0);
+  return G_SOCKET_CONNECTABLE (g_unix_socket_address_new (path));
+}
+
+static GIOStream *
+connected (HttplibTransport  *transport,
+           GSocketConnection *connection)
+{
+  httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_COMPLETE,
+                                  G_IO_STREAM (connection));
+  return G_IO_STREAM (connection);
+}
+
+/* GIO's "Could not connect: No such file or directory" names no path. */
+static void
+name_path (GError          **error,
+           HttplibEndpoint  *endpoint)
+{
+  if (error != NULL && *error != NULL && (*error)->domain == G_IO_ERROR)
+    g_prefix_error (error, "unix socket '%s': ", httplib_endpoint_get_socket_path (endpoint));
+}
+
+static GIOStream *
+unix_open (HttplibTransport *transport,
+           HttplibEndpoint  *endpoint,
+           GIOStream        *base,
+           GCancellable     *cancellable,
+           GError          **error)
+{
+  HttplibUnixTransport *self = HTTPLIB_UNIX_TRANSPORT (transport);
+  g_autoptr(GSocketConnectable) address = NULL;
+  GSocketConnection *connection;
+
+  address = prepare_connect (self, endpoint, base, error);
+  if (address == NULL)
+    return NULL;
+  connection = g_socket_client_connect (self->client, address, cancellable, error);
+  if (connection == NULL)
+    {
+      name_path (error, endpoint);
+      return NULL;
+    }
+  return connected (transport, connection);
+}
+
+typedef struct {
+  HttplibDeadline *deadline;
+  HttplibEndpoint *endpoint;
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  g_clear_pointer (&data->deadline, httplib_deadline_free);
+  g_clear_pointer (&data->endpoint, httplib_endpoint_unref);
+  g_free (data);
+}
+
+static void
+on_connected (GObject      *client,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OpenData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  GSocketConnection *connection;
+
+  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (client), result, &error);
+  if (connection == NULL)
+    {
+      httplib_deadline_check (data->deadline, &error, "connecting");
+      name_path (&error, data->endpoint);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, connected (g_task_get_source_object (task), connection),
+                         g_object_unref);
+}
+
+static void
+unix_open_async (HttplibTransport    *transport,
+                 HttplibEndpoint     *endpoint,
+                 GIOStream           *base,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  HttplibUnixTransport *self = HTTPLIB_UNIX_TRANSPORT (transport);
+  g_autoptr(GSocketConnectable) address = NULL;
+  GTask *task = g_task_new (transport, cancellable, callback, user_data);
+  GError *error = NULL;
+  OpenData *data;
+
+  g_task_set_source_tag (task, unix_open_async);
+  /* A cancellation ends the connect with its own, more precise error. */
+  g_task_set_check_cancellable (task, FALSE);
+  address = prepare_connect (self, endpoint, base, &error);
+  if (address == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  data = g_new0 (OpenData, 1);
+  data->deadline = httplib_deadline_new (httplib_endpoint_get_timeout (endpoint), cancellable,
+                                         g_task_get_context (task));
+  data->endpoint = httplib_endpoint_ref (endpoint);
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
+  g_socket_client_connect_async (self->client, address,
+                                 httplib_deadline_get_cancellable (data->deadline),
+                                 on_connected, task);
+}
+
+static GIOStream *
+unix_open_finish (HttplibTransport  *transport,
+                  GAsyncResult      *result,
+                  GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, transport), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, unix_open_async), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+transport_iface_init (HttplibTransportInterface *iface)
+{
+  iface->open = unix_open;
+  iface->open_async = unix_open_async;
+  iface->open_finish = unix_open_finish;
+}
+
+static void
+httplib_unix_transport_finalize (GObject *object)
+{
+  HttplibUnixTransport *self = HTTPLIB_UNIX_TRANSPORT (object);
+
+  g_clear_object (&self->client);
+  G_OBJECT_CLASS (httplib_unix_transport_parent_class)->finalize (object);
+}
+
+static void
+httplib_unix_transport_class_init (HttplibUnixTransportClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = httplib_unix_transport_finalize;
+}
+
+static void
+httplib_unix_transport_init (HttplibUnixTransport *self)
+{
+  self->client = g_socket_client_new ();
+  /* A local socket never goes through a proxy, and the lookup costs ~57 µs. */
+  g_socket_client_set_enable_proxy (self->client, FALSE);
+  g_signal_connect_object (self->client, "event", G_CALLBACK (on_client_event), self, 0);
+}

@@ -1,0 +1,605 @@
+/* test-unix.c: the unix transport against the loopback server on a Unix
+ * domain socket in a temporary folder — GET, POST, keep-alive, async, the
+ * Host header from the caller's authority, events, bad paths (too long,
+ * missing, nobody listening), cancellation and the timeout */
+#include <httplib/httplib.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "test-client.h"
+#include "test-server.h"
+#include "test-utils.h"
+
+#define OK_HELLO "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+#define OK_EMPTY "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+
+/* sun_path with its NUL: 108 bytes on Linux. */
+#define SUN_PATH_SIZE (sizeof (((struct sockaddr_un *) NULL)->sun_path))
+
+/* The temporary folder of the running test, and the socket path in it. */
+static char *tmp_dir;
+static char *sock_path;
+
+static void
+setup (void)
+{
+  tmp_dir = g_dir_make_tmp ("httplib-unix-XXXXXX", NULL);
+  ck_assert_ptr_nonnull (tmp_dir);
+  sock_path = g_build_filename (tmp_dir, "http.sock", NULL);
+}
+
+static void
+teardown (void)
+{
+  g_unlink (sock_path);
+  g_rmdir (tmp_dir);
+  g_clear_pointer (&sock_path, g_free);
+  g_clear_pointer (&tmp_dir, g_free);
+}
+
+/* --- helpers --- */
+
+/* A scripted server on sock_path; script must outlive it. */
+static TestServer *
+unix_server (TestScript *script, const char * const *steps)
+{
+  TestServer *server;
+
+  *script = (TestScript) { .steps = steps };
+  server = test_server_new_unix (sock_path, test_script_handler, script);
+  ck_assert_ptr_nonnull (server);
+  return server;
+}
+
+static HttplibConnection *
+unix_connect (const char *authority)
+{
+  GError *error = NULL;
+  HttplibConnection *conn = httplib_connection_new_unix (sock_path, authority, &error);
+
+  httplib_assert_no_error (error);
+  ck_assert_ptr_nonnull (conn);
+  return conn;
+}
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Iterates the thread-default context until *slot is set (30 s at most). */
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+  GSource *tick = g_timeout_source_new (100);
+  gint64 deadline = g_get_monotonic_time () + 30 * G_TIME_SPAN_SECOND;
+
+  g_source_set_callback (tick, on_tick, NULL, NULL);
+  g_source_attach (tick, context);
+  while (*slot == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (tick);
+  g_source_unref (tick);
+  ck_assert_msg (*slot != NULL, "the async call did not finish within 30 s");
+  return g_steal_pointer (slot);
+}
+
+static void
+on_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* The nicks of the events the connection passed on, space-separated. */
+static void
+on_event (HttplibConnection *conn, HttplibTransportEvent event, GIOStream *stream,
+          gpointer user_data)
+{
+  GString *names = user_data;
+  g_autoptr(GEnumClass) klass = g_type_class_ref (HTTPLIB_TYPE_TRANSPORT_EVENT);
+  GEnumValue *value = g_enum_get_value (klass, event);
+
+  g_string_append_printf (names, "%s%s", names->len ? " " : "", value ? value->value_nick : "?");
+}
+
+/* --- requests --- */
+
+START_TEST (test_get)
+{
+  static const char * const steps[] = { OK_HELLO, NULL };
+  TestScript script;
+  g_autoptr(TestServer) server = unix_server (&script, steps);
+  g_autoptr(HttplibConnection) conn = unix_connect ("localhost");
+  g_autoptr(HttplibResponse) resp = NULL;
+  g_autoptr(GBytes) request = NULL;
+
+  ck_assert_str_eq (httplib_connection_get_transport (conn), "unix");
+  ck_assert_str_eq (httplib_connection_get_socket_path (conn), sock_path);
+  resp = test_do_request (conn, "GET", "/info", NULL, NULL);
+  ck_assert_uint_eq (httplib_response_get_status (resp), 200);
+  test_assert_body (resp, "hello");
+
+  request = test_server_get_request (server, 0);
+  test_assert_request_line (request, "GET /info HTTP/1.1");
+  test_assert_request_header (request, "Host", "localhost");
+}
+END_TEST
+
+START_TEST (test_post)
+{
+  static const char * const steps[] = { OK_EMPTY, NULL };
+  TestScript script;
+  g_autoptr(TestServer) server = unix_server (&script, steps);
+  g_autoptr(HttplibConnection) conn = unix_connect ("localhost");
+  g_autoptr(HttplibResponse) resp = NULL;
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  resp = test_do_request (conn, "POST", "/containers/create", "{\"Image\": \"debian\"}", NULL);
+  ck_assert_uint_eq (httplib_response_get_status (resp), 200);
+  test_assert_body (resp, "");
+
+  request = test_server_get_request (server, 0);
+  test_assert_request_line (request, "POST /containers/create HTTP/1.1");
+  test_assert_request_header (request, "Content-Length", "19");
+  body = test_request_get_body (request);
+  test_assert_bytes_equal (body, "{\"Image\": \"debian\"}", -1, "request body");
+}
+END_TEST
+
+/* A file body: sendfile(2) works on a Unix socket as on TCP. */
+START_TEST (test_post_fd)
+{
+  static const char * const steps[] = { OK_EMPTY, NULL };
+  TestScript script;
+  g_autoptr(TestServer) server = unix_server (&script, steps);
+  g_autoptr(HttplibConnection) conn = unix_connect ("localhost");
+  g_autoptr(HttplibBodySource) source = NULL;
+  g_autoptr(HttplibResponse) resp = NULL;
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *file = g_build_filename (tmp_dir, "body", NULL);
+  GError *error = NULL;
+  int fd;
+
+  ck_assert (g_file_set_contents (file, "a file's contents", -1, NULL));
+  fd = g_open (file, O_RDONLY | O_CLOEXEC, 0);
+  ck_assert_int_ge (fd, 0);
+  g_unlink (file);
+  source = httplib_body_source_new_for_fd (fd, TRUE, &error);
+  httplib_assert_no_error (error);
+  ck_assert (httplib_connection_request (conn, "PUT", "/f", source, NULL, NULL, &error));
+  httplib_assert_no_error (error);
+  resp = httplib_connection_get_response (conn, NULL, &error);
+  httplib_assert_no_error (error);
+  test_assert_body (resp, "");
+
+  request = test_server_get_request (server, 0);
+  test_assert_request_header (request, "Content-Length", "17");
+  body = test_request_get_body (request);
+  test_assert_bytes_equal (body, "a file's contents", -1, "request body");
+}
+END_TEST
+
+START_TEST (test_keep_alive)
+{
+  static const char * const steps[] = { OK_HELLO, OK_HELLO, OK_HELLO, NULL };
+  TestScript script;
+  g_autoptr(TestServer) server = unix_server (&script, steps);
+  g_autoptr(HttplibConnection) conn = unix_connect ("localhost");
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *url = g_strdup_printf ("/r%u", i);
+      g_autoptr(HttplibResponse) resp = test_do_request (conn, "GET", url, NULL, NULL);
+
+      test_assert_body (resp, "hello");
+      ck_assert_int_eq (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_IDLE);
+    }
+  httplib_connection_close (conn);
+  ck_assert (test_server_wait_handled (server, 1));
+  ck_assert_uint_eq (test_server_get_n_connections (server), 1);
+  ck_assert_uint_eq (test_server_get_n_requests (server), 3);
+}
+END_TEST
+
+/* The Host header is the caller's authority, never the path. */
+static const struct {
+  const char *authority;
+  const char *host;
+} host_rows[] = {
+  { "localhost", "localhost" },
+  { "docker", "docker" },
+  { "api.local:2375", "api.local:2375" },
+  { "localhost:80", "localhost" },
+};
+
+START_TEST (test_host_header)
+{
+  static const char * const steps[] = { OK_HELLO, NULL };
+  TestScript script;
+  g_autoptr(TestServer) server = unix_server (&script, steps);
+  g_autoptr(HttplibConnection) conn = unix_connect (host_rows[_i].authority);
+  g_autoptr(HttplibResponse) resp = test_do_request (conn, "GET", "/", NULL, NULL);
+  g_autoptr(GBytes) request = NULL;
+
+  test_assert_body (resp, "hello");
+  request = test_server_get_request (server, 0);
+  test_assert_request_header (request, "Host", host_rows[_i].host);
+}
+END_TEST
+
+/* The socket-path property alone picks the unix transport. */
+START_TEST (test_property)
+{
+  static const char * const steps[] = { OK_HELLO, NULL };
+  TestScript script;
+  g_autoptr(TestServer) server = unix_server (&script, steps);
+  GError *error = NULL;
+  g_autoptr(HttplibConnection) conn =
+    g_initable_new (HTTPLIB_TYPE_CONNECTION, NULL, &error,
+                    "host", "localhost", "socket-path", sock_path, NULL);
+  g_autoptr(HttplibResponse) resp = NULL;
+  g_autofree char *path = NULL;
+
+  httplib_assert_no_error (error);
+  ck_assert_str_eq (httplib_connection_get_transport (conn), "unix");
+  g_object_get (conn, "socket-path", &path, NULL);
+  ck_assert_str_eq (path, sock_path);
+  resp = test_do_request (conn, "GET", "/", NULL, NULL);
+  test_assert_body (resp, "hello");
+}
+END_TEST
+
+START_TEST (test_events)
+{
+  static const char * const steps[] = { OK_HELLO, NULL };
+  TestScript script;
+  g_autoptr(TestServer) server = unix_server (&script, steps);
+  g_autoptr(HttplibConnection) conn = unix_connect ("localhost");
+  g_autoptr(GString) names = g_string_new (NULL);
+  GError *error = NULL;
+
+  g_signal_connect (conn, "event", G_CALLBACK (on_event), names);
+  ck_assert (httplib_connection_connect (conn, NULL, &error));
+  httplib_assert_no_error (error);
+  ck_assert_str_eq (names->str, "connecting connected complete");
+}
+END_TEST
+
+/* --- async --- */
+
+START_TEST (test_async_get)
+{
+  static const char * const steps[] = { OK_HELLO, OK_HELLO, NULL };
+  TestScript script;
+  g_autoptr(TestServer) server = unix_server (&script, steps);
+  g_autoptr(HttplibConnection) conn = unix_connect ("localhost");
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GString) names = g_string_new (NULL);
+  GError *error = NULL;
+
+  g_main_context_push_thread_default (context);
+  g_signal_connect (conn, "event", G_CALLBACK (on_event), names);
+  for (guint i = 0; i < 2; i++)
+    {
+      GAsyncResult *slot = NULL;
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(HttplibResponse) resp = NULL;
+      g_autoptr(GBytes) body = NULL;
+
+      httplib_connection_request_async (conn, "GET", "/async", NULL, NULL, NULL, on_done, &slot);
+      result = wait_for (&slot);
+      ck_assert (httplib_connection_request_finish (conn, result, &error));
+      httplib_assert_no_error (error);
+      g_clear_object (&result);
+
+      httplib_connection_get_response_async (conn, NULL, on_done, &slot);
+      result = wait_for (&slot);
+      resp = httplib_connection_get_response_finish (conn, result, &error);
+      httplib_assert_no_error (error);
+      ck_assert_uint_eq (httplib_response_get_status (resp), 200);
+      g_clear_object (&result);
+
+      httplib_response_read_all_async (resp, NULL, on_done, &slot);
+      result = wait_for (&slot);
+      body = httplib_response_read_all_finish (resp, result, &error);
+      httplib_assert_no_error (error);
+      test_assert_bytes_equal (body, "hello", -1, "response body");
+    }
+  g_main_context_pop_thread_default (context);
+
+  /* Opened once, natively: the events came on this thread's context. */
+  ck_assert_str_eq (names->str, "connecting connected complete");
+  ck_assert_uint_eq (test_server_get_n_connections (server), 1);
+}
+END_TEST
+
+/* --- bad inputs --- */
+
+START_TEST (test_path_too_long)
+{
+  GError *error = NULL;
+  g_autofree char *path = g_strnfill (SUN_PATH_SIZE, 'a');
+  HttplibConnection *conn;
+
+  path[0] = '/';
+  conn = httplib_connection_new_unix (path, "localhost", &error);
+  ck_assert_ptr_null (conn);
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL);
+  test_assert_message_has (error, "is 108 bytes long");
+  test_assert_message_has (error, "at most 107");
+  g_clear_error (&error);
+
+  /* The same path through the property. */
+  conn = g_initable_new (HTTPLIB_TYPE_CONNECTION, NULL, &error,
+                         "host", "localhost", "socket-path", path, NULL);
+  ck_assert_ptr_null (conn);
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL);
+  g_clear_error (&error);
+}
+END_TEST
+
+/* 107 bytes fit: the whole path is used, not a prefix of it. */
+START_TEST (test_path_longest)
+{
+  GError *error = NULL;
+  g_autoptr(GString) path = g_string_new (tmp_dir);
+  g_autoptr(HttplibConnection) conn = NULL;
+
+  g_string_append_c (path, '/');
+  while (path->len < SUN_PATH_SIZE - 1)
+    g_string_append_c (path, 's');
+  conn = httplib_connection_new_unix (path->str, "localhost", &error);
+  httplib_assert_no_error (error);
+
+  ck_assert (!httplib_connection_connect (conn, NULL, &error));
+  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  test_assert_message_has (error, path->str);
+  g_clear_error (&error);
+}
+END_TEST
+
+static const struct {
+  const char *path;
+  const char *authority;
+  const char *message;
+} invalid_rows[] = {
+  { "", "localhost", "empty socket path" },
+  { "/run/x.sock", "", "" },
+  { "/run/x.sock", "local host", "" },
+  { "/run/x.sock", "localhost:http", "" },
+};
+
+START_TEST (test_invalid)
+{
+  GError *error = NULL;
+  HttplibConnection *conn = httplib_connection_new_unix (invalid_rows[_i].path,
+                                                         invalid_rows[_i].authority, &error);
+
+  ck_assert_msg (conn == NULL, "path \"%s\" authority \"%s\" was accepted",
+                 invalid_rows[_i].path, invalid_rows[_i].authority);
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL);
+  test_assert_message_has (error, invalid_rows[_i].message);
+  g_clear_error (&error);
+}
+END_TEST
+
+START_TEST (test_missing_socket)
+{
+  g_autoptr(HttplibConnection) conn = unix_connect ("localhost");
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GError *error = NULL;
+
+  ck_assert (!httplib_connection_connect (conn, NULL, &error));
+  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  test_assert_message_has (error, sock_path);
+  g_clear_error (&error);
+  ck_assert_int_eq (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_DISCONNECTED);
+
+  g_main_context_push_thread_default (context);
+  httplib_connection_connect_async (conn, NULL, on_done, &slot);
+  result = wait_for (&slot);
+  g_main_context_pop_thread_default (context);
+  ck_assert (!httplib_connection_connect_finish (conn, result, &error));
+  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  test_assert_message_has (error, sock_path);
+  g_clear_error (&error);
+}
+END_TEST
+
+/* A socket file whose server is gone, as a daemon that crashed leaves. */
+START_TEST (test_no_listener)
+{
+  struct sockaddr_un native = { .sun_family = AF_UNIX };
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(HttplibConnection) conn = NULL;
+  GError *error = NULL;
+
+  strcpy (native.sun_path, sock_path);
+  address = g_socket_address_new_from_native (&native, sizeof native);
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                         &error);
+  httplib_assert_no_error (error);
+  ck_assert (g_socket_bind (socket, address, FALSE, &error));
+  httplib_assert_no_error (error);
+  ck_assert (g_socket_close (socket, &error));
+  ck_assert (g_file_test (sock_path, G_FILE_TEST_EXISTS));
+
+  conn = unix_connect ("localhost");
+  error = test_get_error (conn);
+  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  test_assert_message_has (error, sock_path);
+  g_clear_error (&error);
+}
+END_TEST
+
+/* Choosing unix for a connection to a host and port: no path to reach. */
+START_TEST (test_no_path)
+{
+  g_autoptr(HttplibConnection) conn = NULL;
+  GError *error = NULL;
+
+  conn = httplib_connection_new ("localhost", 8080, &error);
+  httplib_assert_no_error (error);
+  httplib_connection_set_transport (conn, "unix");
+  ck_assert (!httplib_connection_connect (conn, NULL, &error));
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL);
+  test_assert_message_has (error, "needs a socket path");
+  g_clear_error (&error);
+}
+END_TEST
+
+/* An endpoint made by hand reaches the transport unchecked: it checks too. */
+START_TEST (test_transport_checks)
+{
+  GError *error = NULL;
+  GType type = httplib_registry_lookup_transport (httplib_registry_get_default (), "unix",
+                                                  &error);
+  g_autoptr(HttplibTransport) transport = NULL;
+  g_autoptr(HttplibEndpoint) endpoint = httplib_endpoint_new ("localhost", 80);
+  g_autofree char *path = g_strnfill (SUN_PATH_SIZE, 'a');
+  GIOStream *stream;
+
+  httplib_assert_no_error (error);
+  transport = g_object_new (type, NULL);
+  stream = httplib_transport_open (transport, endpoint, NULL, NULL, &error);
+  ck_assert_ptr_null (stream);
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL);
+  test_assert_message_has (error, "needs a socket path");
+  g_clear_error (&error);
+
+  httplib_endpoint_set_socket_path (endpoint, path);
+  stream = httplib_transport_open (transport, endpoint, NULL, NULL, &error);
+  ck_assert_ptr_null (stream);
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL);
+  test_assert_message_has (error, "longer than the 107 bytes");
+  g_clear_error (&error);
+}
+END_TEST
+
+/* --- cancellation and the timeout --- */
+
+START_TEST (test_cancel_before_connect)
+{
+  static const char * const steps[] = { OK_HELLO, NULL };
+  TestScript script;
+  g_autoptr(TestServer) server = unix_server (&script, steps);
+  g_autoptr(HttplibConnection) conn = unix_connect ("localhost");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GError *error = NULL;
+
+  g_cancellable_cancel (cancellable);
+  ck_assert (!httplib_connection_connect (conn, cancellable, &error));
+  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  g_main_context_push_thread_default (context);
+  httplib_connection_connect_async (conn, cancellable, on_done, &slot);
+  result = wait_for (&slot);
+  g_main_context_pop_thread_default (context);
+  ck_assert (!httplib_connection_connect_finish (conn, result, &error));
+  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  ck_assert_int_eq (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_DISCONNECTED);
+}
+END_TEST
+
+/* The server reads the request and never answers. */
+START_TEST (test_cancel_response)
+{
+  static const char * const steps[] = { TEST_STEP_READ_HANG, NULL };
+  TestScript script;
+  g_autoptr(TestServer) server = unix_server (&script, steps);
+  g_autoptr(HttplibConnection) conn = unix_connect ("localhost");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(HttplibResponse) resp = NULL;
+  GError *error = NULL;
+  GThread *canceller;
+
+  ck_assert (httplib_connection_request_string (conn, "GET", "/", NULL, NULL, NULL, &error));
+  httplib_assert_no_error (error);
+  canceller = test_cancel_later (cancellable, 150);
+  resp = httplib_connection_get_response (conn, cancellable, &error);
+  g_thread_join (canceller);
+  ck_assert_ptr_null (resp);
+  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+}
+END_TEST
+
+START_TEST (test_timeout)
+{
+  static const char * const steps[] = { TEST_STEP_READ_HANG, NULL };
+  TestScript script;
+  g_autoptr(TestServer) server = unix_server (&script, steps);
+  g_autoptr(HttplibConnection) conn = unix_connect ("localhost");
+  g_autoptr(HttplibResponse) resp = NULL;
+  GError *error = NULL;
+
+  ck_assert (httplib_connection_set_timeout (conn, 1, &error));
+  ck_assert (httplib_connection_request_string (conn, "GET", "/", NULL, NULL, NULL, &error));
+  httplib_assert_no_error (error);
+  resp = httplib_connection_get_response (conn, NULL, &error);
+  ck_assert_ptr_null (resp);
+  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_clear_error (&error);
+}
+END_TEST
+
+static Suite *
+unix_suite (void)
+{
+  Suite *s = suite_create ("unix");
+  TCase *tc;
+
+  tc = tcase_create ("requests");
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_get);
+  tcase_add_test (tc, test_post);
+  tcase_add_test (tc, test_post_fd);
+  tcase_add_test (tc, test_keep_alive);
+  tcase_add_loop_test (tc, test_host_header, 0, G_N_ELEMENTS (host_rows));
+  tcase_add_test (tc, test_property);
+  tcase_add_test (tc, test_events);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("async");
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_async_get);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("bad-input");
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_path_too_long);
+  tcase_add_test (tc, test_path_longest);
+  tcase_add_loop_test (tc, test_invalid, 0, G_N_ELEMENTS (invalid_rows));
+  tcase_add_test (tc, test_missing_socket);
+  tcase_add_test (tc, test_no_listener);
+  tcase_add_test (tc, test_no_path);
+  tcase_add_test (tc, test_transport_checks);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("cancel");
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_cancel_before_connect);
+  tcase_add_test (tc, test_cancel_response);
+  tcase_add_test (tc, test_timeout);
+  suite_add_tcase (s, tc);
+
+  return s;
+}
+
+HTTPLIB_TEST_MAIN (unix_suite)
