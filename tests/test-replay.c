@@ -685,7 +685,7 @@ START_TEST (test_async_body_stream)
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
   g_autoptr(GError) error = NULL;
-  GInputStream *input;
+  g_autoptr(GInputStream) input = NULL;
   gssize spliced;
 
   g_main_context_push_thread_default (context);
