@@ -10,8 +10,28 @@
 
 G_BEGIN_DECLS
 
-#define HTTPLIB_MAX_LINE     65536   /* CPython's _MAXLINE */
-#define HTTPLIB_MAX_HEADERS  100     /* CPython's _MAXHEADERS */
+/* Every limit on what a server may send, in one place. The README's
+ * "Limits" table and HttplibError's documentation give the same numbers;
+ * tests/test-limits.c checks each at its boundary. */
+
+/* Bytes of one line before its "\n" (a "\r" before it included): status
+ * line, header and trailer lines, chunk-size lines. LINE_TOO_LONG. */
+#define HTTPLIB_MAX_LINE              65536   /* CPython's _MAXLINE */
+/* Field lines of a head, folded lines counted; the same for the trailer
+ * section. TOO_MANY_HEADERS. */
+#define HTTPLIB_MAX_HEADERS           100     /* CPython's _MAXHEADERS */
+/* Bytes of a head: status line, field lines and the empty line, with their
+ * line endings. TOO_MANY_HEADERS. */
+#define HTTPLIB_MAX_HEADER_BYTES      (256 * 1024)
+/* Bytes of a trailer section: field lines and the empty line that ends it,
+ * with their line endings (not the last-chunk line). TOO_MANY_HEADERS. */
+#define HTTPLIB_MAX_TRAILER_BYTES     (256 * 1024)
+/* Hex digits of a chunk size (leading zeros count), so it fits 64 bits.
+ * BAD_FRAMING. */
+#define HTTPLIB_MAX_CHUNK_SIZE_DIGITS 16
+/* Interim (1xx but 101) responses skipped before the final one; CPython
+ * skips any number. TOO_MANY_HEADERS. */
+#define HTTPLIB_MAX_INTERIM_RESPONSES 100
 
 typedef enum {
   HTTPLIB_PARSE_ERROR = -1,      /* *error is set */
@@ -39,6 +59,7 @@ typedef struct {
   /* private */
   HttplibHeadStage stage;
   guint           n_fields;
+  gsize           n_bytes;     /* bytes of complete lines so far */
   gsize           scanned;     /* bytes already searched for "\n" */
 } HttplibHeadParser;
 
@@ -56,8 +77,10 @@ void               httplib_head_parser_free  (HttplibHeadParser *parser);
  * HTTPLIB_MAX_LINE + 1 bytes of a line hold no "\n", it fails with
  * LINE_TOO_LONG ("got more than 65536 bytes when reading status line" /
  * "header line"). Field line 101 (folded lines count) fails with
- * TOO_MANY_HEADERS ("got more than 100 headers"). Once DONE, further feeds
- * return DONE and consume nothing.
+ * TOO_MANY_HEADERS ("got more than 100 headers"), and so does a complete
+ * line that takes the head past HTTPLIB_MAX_HEADER_BYTES ("got more than
+ * 262144 bytes of headers"), checked before the line is parsed. Once DONE,
+ * further feeds return DONE and consume nothing.
  *
  * Status line: "HTTP/1.0" -> 10, "HTTP/1.<digit>" -> 11, other "HTTP/<x>"
  * -> UNKNOWN_PROTOCOL (also "HTTP/0.9 200 OK"), a status that is not three
@@ -95,7 +118,9 @@ gboolean           httplib_head_parser_finish (HttplibHeadParser *parser,
 
 /* Trailer fields after the last chunk: same rules as header fields, ended
  * by an empty line; they go into `trailers`. Limits as for headers, with
- * the message "got more than 65536 bytes when reading trailer line". */
+ * the messages "got more than 65536 bytes when reading trailer line",
+ * "got more than 100 headers" and "got more than 262144 bytes of
+ * trailers". */
 
 /* --- The body framing --- */
 
@@ -136,6 +161,7 @@ typedef struct {
   guint64           remaining;  /* data bytes left in this chunk */
   HttplibHeaders   *trailers;   /* owned, created on first trailer field */
   guint             n_trailers;
+  gsize             trailer_bytes;
   gsize             scanned;
 } HttplibChunkDecoder;
 
@@ -153,9 +179,10 @@ void               httplib_chunk_decoder_clear (HttplibChunkDecoder *decoder);
  *    more bytes.
  *  - returns DONE: the zero chunk and trailers were read.
  * Chunk size: 1 to 16 hex digits, optionally followed by ";extensions"
- * (ignored) and optional whitespace before them or at the end; anything
- * else, NUL or a bare CR included, is BAD_FRAMING ("invalid chunk size
- * 'xyz'"). A size line over
+ * (ignored) and optional whitespace before them or at the end; a 17th
+ * digit is BAD_FRAMING ("chunk size has more than 16 hex digits: '...'"),
+ * anything else, NUL or a bare CR included, is BAD_FRAMING ("invalid chunk
+ * size 'xyz'"). A size line over
  * HTTPLIB_MAX_LINE is LINE_TOO_LONG ("... when reading chunk size"). Data
  * not followed by CRLF (or LF) is BAD_FRAMING. */
 HttplibParseResult httplib_chunk_decoder_feed  (HttplibChunkDecoder *decoder,

@@ -188,6 +188,24 @@ count_field (guint   *n_fields,
   return FALSE;
 }
 
+/* Adds a complete line to its section's size: once per line, so the
+ * limit costs nothing per byte. */
+static gboolean
+count_bytes (gsize      *n_bytes,
+             gsize       line_bytes,
+             gsize       max,
+             const char *what,
+             GError    **error)
+{
+  *n_bytes += line_bytes;
+  if (G_LIKELY (*n_bytes <= max))
+    return TRUE;
+
+  g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_TOO_MANY_HEADERS,
+               "got more than %" G_GSIZE_FORMAT " bytes of %s", max, what);
+  return FALSE;
+}
+
 /* Obsolete line folding: the trimmed line joins the last value after one
  * space, as RFC 9112 section 5.2 tells a recipient to do. */
 static gboolean
@@ -443,7 +461,8 @@ httplib_head_parser_feed (HttplibHeadParser *parser,
 
       result = find_line (buf + pos, len - pos, &parser->scanned, what, &line, error);
       if (result == HTTPLIB_PARSE_DONE &&
-          !take_head_line (parser, buf + pos, line.len, error))
+          (!count_bytes (&parser->n_bytes, line.next, HTTPLIB_MAX_HEADER_BYTES, "headers", error) ||
+           !take_head_line (parser, buf + pos, line.len, error)))
         result = HTTPLIB_PARSE_ERROR;
       if (result != HTTPLIB_PARSE_DONE)
         {
@@ -489,9 +508,14 @@ httplib_head_parser_finish (HttplibHeadParser *parser,
     }
 
   /* The end of the stream ends the last line and the head, as in CPython. */
+  if (len > 0 &&
+      !count_bytes (&parser->n_bytes, len, HTTPLIB_MAX_HEADER_BYTES, "headers", error))
+    return FALSE;
   if (len > 0 && buf[len - 1] == '\r')
     len--;
-  if (len > 0 && !take_head_line (parser, buf, len, error))
+  /* A lone "\r" is an empty status line, not the end of a head. */
+  if ((len > 0 || parser->stage == HTTPLIB_HEAD_STATUS) &&
+      !take_head_line (parser, buf, len, error))
     return FALSE;
   parser->stage = HTTPLIB_HEAD_DONE;
 
@@ -660,31 +684,37 @@ httplib_chunk_decoder_clear (HttplibChunkDecoder *decoder)
 static gboolean
 parse_chunk_size (const char *line,
                   gsize       len,
-                  guint64    *size)
+                  guint64    *size,
+                  GError    **error)
 {
   guint64 value = 0;
   gsize i = 0;
 
   /* Extensions are ignored, but not bytes that could split a line elsewhere. */
   if (has_bad_byte (line, len))
-    return FALSE;
+    goto bad;
 
   for (; i < len && g_ascii_isxdigit (line[i]); i++)
     {
-      if (i == 16)
-        return FALSE;
+      if (i == HTTPLIB_MAX_CHUNK_SIZE_DIGITS)
+        return fail_quoted (error, HTTPLIB_ERROR_BAD_FRAMING,
+                            "chunk size has more than "
+                            G_STRINGIFY (HTTPLIB_MAX_CHUNK_SIZE_DIGITS) " hex digits: ", line, len);
       value = (value << 4) | g_ascii_xdigit_value (line[i]);
     }
   if (i == 0)
-    return FALSE;
+    goto bad;
 
   while (i < len && is_ows (line[i]))
     i++;
   if (i < len && line[i] != ';')
-    return FALSE;
+    goto bad;
 
   *size = value;
   return TRUE;
+
+bad:
+  return fail_quoted (error, HTTPLIB_ERROR_BAD_FRAMING, "invalid chunk size ", line, len);
 }
 
 /* Each step below uses one framing unit: DONE means it was used, *used
@@ -698,18 +728,15 @@ take_size_line (HttplibChunkDecoder *decoder,
                 GError             **error)
 {
   HttplibParseResult result;
-  guint64 size;
+  guint64 size = 0;
   Line line;
 
   result = find_line (buf, len, &decoder->scanned, "chunk size", &line, error);
   if (result != HTTPLIB_PARSE_DONE)
     return result;
 
-  if (!parse_chunk_size (buf, line.len, &size))
-    {
-      fail_quoted (error, HTTPLIB_ERROR_BAD_FRAMING, "invalid chunk size ", buf, line.len);
-      return HTTPLIB_PARSE_ERROR;
-    }
+  if (!parse_chunk_size (buf, line.len, &size, error))
+    return HTTPLIB_PARSE_ERROR;
 
   decoder->remaining = size;
   decoder->stage = size > 0 ? HTTPLIB_CHUNK_DATA : HTTPLIB_CHUNK_TRAILERS;
@@ -755,6 +782,9 @@ take_trailer_line (HttplibChunkDecoder *decoder,
   result = find_line (buf, len, &decoder->scanned, "trailer line", &line, error);
   if (result != HTTPLIB_PARSE_DONE)
     return result;
+  if (!count_bytes (&decoder->trailer_bytes, line.next, HTTPLIB_MAX_TRAILER_BYTES, "trailers",
+                    error))
+    return HTTPLIB_PARSE_ERROR;
 
   if (line.len == 0)
     decoder->stage = HTTPLIB_CHUNK_DONE;

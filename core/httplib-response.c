@@ -24,8 +24,6 @@
 
 /* Reads at least this large skip the buffer and land in the caller's memory. */
 #define DIRECT_READ_MIN (8 * 1024)
-/* CPython skips any number of 100s; we bound every kind of interim response. */
-#define MAX_INTERIM_RESPONSES 100
 
 struct _HttplibResponse {
   GObject               parent_instance;
@@ -527,10 +525,10 @@ read_one_head (HttplibConnection *connection,
   if (!is_interim (parser->status))
     return TRUE;
 
-  if (++*interim > MAX_INTERIM_RESPONSES)
+  if (++*interim > HTTPLIB_MAX_INTERIM_RESPONSES)
     {
       g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_TOO_MANY_HEADERS,
-                   "got more than %d interim responses", MAX_INTERIM_RESPONSES);
+                   "got more than %d interim responses", HTTPLIB_MAX_INTERIM_RESPONSES);
       return FALSE;
     }
   httplib_connection_emit_informational (connection, parser->status, parser->reason,

@@ -32,7 +32,10 @@ run_suite _build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lunde
 rm -f _build-ci/meson-logs/testlog-soak.json
 meson test -C _build-ci --suite soak --logbase testlog-soak --print-errorlogs --num-processes 1 || status=1
 
+# The libFuzzer targets (clang-14), 60 s each, two at a time: about 3 minutes.
+./scripts/fuzz.sh || status=1
+
 /usr/bin/python3 scripts/count-tests.py _build-ci/meson-logs/testlog.json \
   _build-ci/meson-logs/testlog-valgrind.json _build-asan/meson-logs/testlog.json \
-  _build-ci/meson-logs/testlog-soak.json
+  _build-ci/meson-logs/testlog-soak.json _build-fuzz/meson-logs/testlog.json
 exit $status

@@ -446,6 +446,10 @@ static const FinishRow finish_rows[] = {
   { "bad partial field", S ("HTTP/1.1 200 OK\r\nA: b\r\nbad"), TRUE,
     HTTPLIB_ERROR_INVALID_HEADER },
   { "whole head", S ("HTTP/1.1 200 OK\r\n\r\n"), TRUE, NO_ERROR, 200, "" },
+  /* Found by fuzz-response: "\r" alone was taken for a whole head, status 0. */
+  { "a lone CR strict", S ("\r"), TRUE, HTTPLIB_ERROR_BAD_STATUS_LINE },
+  { "a lone CR not strict", S ("\r"), FALSE, NO_ERROR, 0, "" },
+  { "head ended by a lone CR", S ("HTTP/1.1 200 OK\r\nA: b\r\n\r"), TRUE, NO_ERROR, 200, "A: b\n" },
 };
 
 START_TEST (test_finish)

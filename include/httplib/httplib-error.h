@@ -45,17 +45,27 @@ G_BEGIN_DECLS
  *   request sent, or twice (Python's `ResponseNotReady`)
  * @HTTPLIB_ERROR_BAD_STATUS_LINE: the status line cannot be parsed (Python's
  *   `BadStatusLine`)
- * @HTTPLIB_ERROR_LINE_TOO_LONG: a received line is longer than 65536 bytes
- *   (Python's `LineTooLong`)
+ * @HTTPLIB_ERROR_LINE_TOO_LONG: a received line (status line, header or
+ *   trailer line, chunk-size line) holds more than 65536 bytes before its
+ *   `\n`, a `\r` before it counted (Python's `LineTooLong`); the message
+ *   names the kind of line
  * @HTTPLIB_ERROR_REMOTE_DISCONNECTED: the server closed the connection before
  *   sending a status line (Python's `RemoteDisconnected`)
- * @HTTPLIB_ERROR_TOO_MANY_HEADERS: a response has more than 100 header fields
- *   or more than 100 interim responses
+ * @HTTPLIB_ERROR_TOO_MANY_HEADERS: a response is over one of the limits on
+ *   its size, and the message says which: more than 100 header fields
+ *   (folded lines count) or trailer fields ("got more than 100 headers"), a
+ *   head of more than 262144 bytes from the status line to the empty line,
+ *   line endings included ("got more than 262144 bytes of headers"), a
+ *   trailer section of more than 262144 bytes ("... bytes of trailers"), or
+ *   more than 100 interim (1xx) responses before the final one ("got more
+ *   than 100 interim responses")
  * @HTTPLIB_ERROR_INVALID_HEADER: a header name or value that must not be sent
  *   or accepted (not a token, CR, LF or NUL in it)
  * @HTTPLIB_ERROR_BAD_FRAMING: the body's framing is ambiguous or broken: an
  *   invalid or conflicting `Content-Length`, `Transfer-Encoding` together
- *   with `Content-Length`, a bad chunk size or chunk terminator
+ *   with `Content-Length`, a bad chunk size or chunk terminator; a chunk
+ *   size of more than 16 hex digits, leading zeros included, is one too
+ *   ("chunk size has more than 16 hex digits")
  * @HTTPLIB_ERROR_TUNNEL_FAILED: the proxy refused the CONNECT request
  * @HTTPLIB_ERROR_TLS: the TLS layer failed: the handshake (the message
  *   carries GnuTLS's reason), a record, or TLS settings that cannot be
