@@ -55,6 +55,14 @@ gboolean      httplib_chain_open_finish (HttplibChain             *chain,
                                          GIOStream               **top,
                                          GError                  **error);
 
+/* The first link's transport itself (the connection's own instance,
+ * configured by the application), used instead of a new one made from
+ * config->transport; NULL goes back to the name. Takes effect at the
+ * next open. */
+void              httplib_chain_set_first (HttplibChain     *chain,
+                                           HttplibTransport *transport);
+HttplibTransport *httplib_chain_get_first (HttplibChain     *chain);
+
 /* What a proxy answered the last tunnel the chain opened (status 0 when
  * there was no answer), kept when the tunnel failed too. */
 guint           httplib_chain_get_proxy_status  (HttplibChain *chain);

@@ -20,11 +20,16 @@ typedef enum {
 typedef struct {
   HttplibTransport *transport;
   LinkRole          role;
+  gulong            handler;   /* "event": a given transport may serve other chains too */
+  gboolean          given;     /* the connection's own instance, not made from a name */
 } Link;
 
 struct _HttplibChain {
   GArray                *links;          /* Link, bottom first */
   char                  *transport;      /* what links were made for */
+  HttplibTransport      *first;          /* the connection's own first link, or NULL */
+  gboolean               opening;        /* in a link's open: a shared transport's other
+                                          * events belong to other chains */
   gboolean               tunnel;
   gboolean               tls;
   HttplibChainEventFunc  event_func;
@@ -71,6 +76,8 @@ on_event (HttplibTransport      *transport,
   EventCall *call;
   GSource *source;
 
+  if (!chain->opening)
+    return;
   if (chain->thread == NULL || chain->thread == g_thread_self ())
     {
       chain->event_func (event, stream, chain->user_data);
@@ -94,8 +101,7 @@ static void
 link_clear (Link *link)
 {
   /* A transport may outlive the chain if someone else holds it. */
-  g_signal_handlers_disconnect_matched (link->transport, G_SIGNAL_MATCH_FUNC,
-                                        0, 0, NULL, on_event, NULL);
+  g_clear_signal_handler (&link->handler, link->transport);
   g_clear_object (&link->transport);
 }
 
@@ -115,10 +121,24 @@ httplib_chain_free (HttplibChain *chain)
 {
   g_clear_pointer (&chain->links, g_array_unref);
   g_clear_pointer (&chain->context, g_main_context_unref);
+  g_clear_object (&chain->first);
   g_free (chain->transport);
   g_free (chain->proxy_reason);
   g_clear_pointer (&chain->proxy_headers, httplib_headers_unref);
   g_free (chain);
+}
+
+static void
+add_link_for (HttplibChain     *chain,
+              GArray           *links,
+              HttplibTransport *transport,
+              LinkRole          role,
+              gboolean          given)
+{
+  Link link = { transport, role, 0, given };
+
+  link.handler = g_signal_connect (link.transport, "event", G_CALLBACK (on_event), chain);
+  g_array_append_val (links, link);
 }
 
 static gboolean
@@ -128,15 +148,38 @@ add_link (HttplibChain  *chain,
           LinkRole       role,
           GError       **error)
 {
-  Link link = { NULL, role };
   GType type = httplib_registry_lookup_transport (httplib_registry_get_default (), name, error);
 
   if (type == G_TYPE_INVALID)
     return FALSE;
-  link.transport = g_object_new (type, NULL);
-  g_signal_connect (link.transport, "event", G_CALLBACK (on_event), chain);
-  g_array_append_val (links, link);
+  add_link_for (chain, links, g_object_new (type, NULL), role, FALSE);
   return TRUE;
+}
+
+void
+httplib_chain_set_first (HttplibChain     *chain,
+                         HttplibTransport *transport)
+{
+  /* Stored only: the links are made again at the next open, never under one. */
+  g_set_object (&chain->first, transport);
+}
+
+HttplibTransport *
+httplib_chain_get_first (HttplibChain *chain)
+{
+  return chain->first;
+}
+
+/* Whether the links' first transport is still the one the chain should use. */
+static gboolean
+first_link_matches (HttplibChain             *chain,
+                    const HttplibChainConfig *config)
+{
+  Link *link = &g_array_index (chain->links, Link, 0);
+
+  if (chain->first != NULL)
+    return link->given && link->transport == chain->first;
+  return !link->given && g_strcmp0 (chain->transport, config->transport) == 0;
 }
 
 static gboolean
@@ -149,13 +192,15 @@ ensure_links (HttplibChain             *chain,
   gboolean tls = config->tls_settings != NULL;
 
   if (chain->links != NULL && chain->tls == tls && chain->tunnel == tunnel &&
-      g_strcmp0 (chain->transport, config->transport) == 0)
+      first_link_matches (chain, config))
     return TRUE;
 
   g_clear_pointer (&chain->links, g_array_unref);
   links = g_array_new (FALSE, TRUE, sizeof (Link));
   g_array_set_clear_func (links, (GDestroyNotify) link_clear);
-  if (!add_link (chain, links, config->transport, LINK_SOCKET, error))
+  if (chain->first != NULL)
+    add_link_for (chain, links, g_object_ref (chain->first), LINK_SOCKET, TRUE);
+  else if (!add_link (chain, links, config->transport, LINK_SOCKET, error))
     return FALSE;
   if (tunnel && !add_link (chain, links, "tunnel", LINK_TUNNEL, error))
     return FALSE;
@@ -226,8 +271,11 @@ httplib_chain_open (HttplibChain             *chain,
     {
       Link *link = &g_array_index (chain->links, Link, i);
       g_autoptr(HttplibEndpoint) endpoint = make_endpoint (config, link->role);
-      GIOStream *next = httplib_transport_open (link->transport, endpoint, stream,
-                                                cancellable, error);
+      GIOStream *next;
+
+      chain->opening = TRUE;
+      next = httplib_transport_open (link->transport, endpoint, stream, cancellable, error);
+      chain->opening = FALSE;
 
       if (link->role == LINK_TUNNEL)
         keep_proxy_reply (chain, endpoint);
@@ -283,6 +331,7 @@ on_link_opened (GObject      *source,
   GError *error = NULL;
   GIOStream *next = httplib_transport_open_finish (link->transport, result, &error);
 
+  state->chain->opening = FALSE;
   if (link->role == LINK_TUNNEL)
     keep_proxy_reply (state->chain, g_ptr_array_index (state->endpoints, state->next));
   if (next == NULL)
@@ -320,6 +369,7 @@ open_next_link (GTask *task)
       return;
     }
   link = &g_array_index (state->chain->links, Link, state->next);
+  state->chain->opening = TRUE;
   httplib_transport_open_async (link->transport, g_ptr_array_index (state->endpoints, state->next),
                                 state->stream, g_task_get_cancellable (task),
                                 on_link_opened, task);

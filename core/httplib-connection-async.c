@@ -94,6 +94,9 @@ httplib_connection_wait_input (HttplibConnection *self,
 
       g_source_set_callback (source, G_SOURCE_FUNC (on_input_readable), wait,
                              (GDestroyNotify) wait_free);
+      /* Wakes the head's reader when its time is up, input or not. */
+      if (self->head_deadline != 0)
+        g_source_set_ready_time (source, self->head_deadline);
       g_source_attach (source, g_task_get_context (task));
       g_source_unref (source);
     }
@@ -592,6 +595,7 @@ response_failed (GTask  *task,
 {
   HttplibConnection *self = g_task_get_source_object (task);
 
+  httplib_connection_clear_head_deadline (self);
   self->busy = FALSE;
   httplib_connection_close (self);
   g_task_return_error (task, error);
@@ -607,6 +611,7 @@ response_step (GTask  *task,
   if (error == NULL &&
       httplib_response_begin_step (response, FALSE, g_task_get_cancellable (task), &error))
     {
+      httplib_connection_clear_head_deadline (self);
       self->busy = FALSE;
       g_task_return_pointer (task, g_object_ref (response), g_object_unref);
       return;
@@ -614,12 +619,16 @@ response_step (GTask  *task,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     {
       g_clear_error (&error);
-      httplib_connection_wait_input (self, task, response_step);
-      return;
+      if (httplib_connection_check_head_deadline (self, &error))
+        {
+          httplib_connection_wait_input (self, task, response_step);
+          return;
+        }
     }
   if (httplib_connection_can_resend (self, response, error))
     {
       g_clear_error (&error);
+      httplib_connection_clear_head_deadline (self);
       httplib_connection_close (self);
       open_async (self, g_task_get_cancellable (task), on_reopened, g_object_ref (task));
       return;
@@ -654,6 +663,8 @@ on_head_resent (GObject      *source,
       return;
     }
   g_task_set_task_data (task, response, g_object_unref);
+  /* a new exchange: its head gets the whole timeout */
+  httplib_connection_start_head_deadline (self);
   response_step (task, NULL);
 }
 
@@ -733,6 +744,7 @@ httplib_connection_get_response_async (HttplibConnection   *connection,
   else
     {
       self->busy = TRUE;
+      httplib_connection_start_head_deadline (self);
       response_step (task, NULL);
     }
   g_object_unref (task);

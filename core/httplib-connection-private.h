@@ -56,6 +56,7 @@ struct _HttplibConnection {
   gboolean                resendable;     /* the request sent may go again (see can_resend) */
   gboolean                awaiting_reply; /* a request went out, nothing was read since */
   guint                   generation;     /* counts dropped streams, for async calls to notice */
+  gint64                  head_deadline;  /* monotonic time the response head must be in by, 0: none */
 };
 
 /* Stores the state; notifies and emits state-changed when it changed. */
@@ -155,6 +156,22 @@ typedef void (*HttplibRetryFunc) (GTask *task, GError *error);
 void     httplib_connection_wait_input      (HttplibConnection *connection,
                                              GTask             *task,
                                              HttplibRetryFunc   retry);
+
+/* The timeout bounds reading a response head as a whole, so a server that
+ * trickles it cannot stretch the wait: start (at get_response) and clear
+ * the deadline. */
+void     httplib_connection_start_head_deadline (HttplibConnection *connection);
+void     httplib_connection_clear_head_deadline (HttplibConnection *connection);
+/* FALSE with G_IO_ERROR_TIMED_OUT once the deadline passed. */
+gboolean httplib_connection_check_head_deadline (HttplibConnection  *connection,
+                                                 GError            **error);
+/* Blocking reads of a head: before a read but the first, waits for input
+ * no longer than the deadline allows (the first is bounded by the socket's
+ * own timeout, and mostly finds the whole head). */
+gboolean httplib_connection_wait_head_input (HttplibConnection  *connection,
+                                             gboolean            first,
+                                             GCancellable       *cancellable,
+                                             GError            **error);
 
 /* A write failed part way: the connection closes. */
 void     httplib_connection_fail_write      (HttplibConnection *connection);

@@ -607,15 +607,14 @@ on_wait_timed_out (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Waits up to timeout seconds for the server to send something. *ready
- * stays FALSE when the time ran out, or at once when the stream cannot be
- * polled (a transport without pollable streams gets the body at once). */
+/* Waits up to timeout seconds for the stream to have input. *ready stays
+ * FALSE when the time ran out, or at once when the stream cannot be polled. */
 static gboolean
-wait_for_reply (HttplibConnection *self,
-                double             timeout,
-                gboolean          *ready,
-                GCancellable      *cancellable,
-                GError           **error)
+wait_readable (HttplibConnection *self,
+               double             timeout,
+               gboolean          *ready,
+               GCancellable      *cancellable,
+               GError           **error)
 {
   GPollableInputStream *pollable;
   g_autoptr(GMainContext) context = NULL;
@@ -623,8 +622,8 @@ wait_for_reply (HttplibConnection *self,
   g_autoptr(GSource) timer = NULL;
   gboolean readable_fired = FALSE, timer_fired = FALSE;
 
-  *ready = httplib_read_buffer_available (&self->buffer) > 0;
-  if (*ready || timeout <= 0 || !G_IS_POLLABLE_INPUT_STREAM (self->input) ||
+  *ready = FALSE;
+  if (timeout <= 0 || !G_IS_POLLABLE_INPUT_STREAM (self->input) ||
       !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->input)))
     return TRUE;
 
@@ -647,6 +646,82 @@ wait_for_reply (HttplibConnection *self,
     return FALSE;
   *ready = readable_fired;
   return TRUE;
+}
+
+/* Waits up to timeout seconds for the server to send something. *ready
+ * stays FALSE when the time ran out, or at once when the stream cannot be
+ * polled (a transport without pollable streams gets the body at once). */
+static gboolean
+wait_for_reply (HttplibConnection *self,
+                double             timeout,
+                gboolean          *ready,
+                GCancellable      *cancellable,
+                GError           **error)
+{
+  if (httplib_read_buffer_available (&self->buffer) > 0)
+    {
+      *ready = TRUE;
+      return TRUE;
+    }
+  return wait_readable (self, timeout, ready, cancellable, error);
+}
+
+/* --- the response head's deadline --- */
+
+void
+httplib_connection_start_head_deadline (HttplibConnection *self)
+{
+  self->head_deadline = self->timeout > 0
+                        ? g_get_monotonic_time () + (gint64) (self->timeout * G_USEC_PER_SEC)
+                        : 0;
+}
+
+void
+httplib_connection_clear_head_deadline (HttplibConnection *self)
+{
+  self->head_deadline = 0;
+}
+
+static void
+set_head_timed_out (HttplibConnection  *self,
+                    GError            **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+               "the response head did not arrive within %g s", self->timeout);
+}
+
+gboolean
+httplib_connection_check_head_deadline (HttplibConnection  *self,
+                                        GError            **error)
+{
+  if (self->head_deadline == 0 || g_get_monotonic_time () < self->head_deadline)
+    return TRUE;
+  set_head_timed_out (self, error);
+  return FALSE;
+}
+
+gboolean
+httplib_connection_wait_head_input (HttplibConnection  *self,
+                                    gboolean            first,
+                                    GCancellable       *cancellable,
+                                    GError            **error)
+{
+  gboolean ready;
+
+  if (self->head_deadline == 0)
+    return TRUE;
+  if (!httplib_connection_check_head_deadline (self, error))
+    return FALSE;
+  if (first || self->input == NULL || !G_IS_POLLABLE_INPUT_STREAM (self->input) ||
+      !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->input)) ||
+      g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (self->input)))
+    return TRUE;
+  if (!wait_readable (self, (self->head_deadline - g_get_monotonic_time ()) / (double) G_USEC_PER_SEC,
+                      &ready, cancellable, error))
+    return FALSE;
+  if (!ready)
+    set_head_timed_out (self, error);
+  return ready;
 }
 
 /* Expect: 100-continue: the head goes alone; the body follows a 100, or

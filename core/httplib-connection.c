@@ -300,6 +300,10 @@ httplib_connection_class_init (HttplibConnectionClass *klass)
    * Seconds that connecting and each blocking read or write may take
    * before failing with %G_IO_ERROR_TIMED_OUT; 0 means no limit. GIO
    * counts socket timeouts in whole seconds, so a fraction is rounded up.
+   * A response head (status line and fields, interim responses included)
+   * must arrive within this time as a whole, so a server that sends it
+   * slowly, a byte at a time, cannot stretch httplib_connection_get_response()
+   * beyond it; body reads are bounded read by read.
    */
   properties[PROP_TIMEOUT] = g_param_spec_double ("timeout", NULL, NULL, 0, G_MAXDOUBLE, 0, rw);
   /**
@@ -685,6 +689,22 @@ httplib_connection_close (HttplibConnection *connection)
 
 /* --- responses --- */
 
+/* Reads the head within the timeout, as a whole (see head_deadline). */
+static gboolean
+begin_response (HttplibConnection  *self,
+                HttplibResponse    *response,
+                HttplibHeadParser  *early_head,
+                GCancellable       *cancellable,
+                GError            **error)
+{
+  gboolean ok;
+
+  httplib_connection_start_head_deadline (self);
+  ok = httplib_response_begin (response, early_head, cancellable, error);
+  httplib_connection_clear_head_deadline (self);
+  return ok;
+}
+
 /**
  * httplib_connection_get_response:
  * @connection: a connection
@@ -702,8 +722,9 @@ httplib_connection_close (HttplibConnection *connection)
  * %HTTPLIB_ERROR_UNKNOWN_PROTOCOL, %HTTPLIB_ERROR_LINE_TOO_LONG,
  * %HTTPLIB_ERROR_TOO_MANY_HEADERS, %HTTPLIB_ERROR_INVALID_HEADER,
  * %HTTPLIB_ERROR_BAD_FRAMING and %HTTPLIB_ERROR_UNKNOWN_TRANSFER_ENCODING
- * for a response that cannot be trusted; %G_IO_ERROR codes from the
- * stream. After any error the connection is closed.
+ * for a response that cannot be trusted; %G_IO_ERROR_TIMED_OUT when the
+ * head did not arrive within [property@Connection:timeout]; %G_IO_ERROR
+ * codes from the stream. After any error the connection is closed.
  *
  * A request on a kept-alive connection that gets not one byte back (the
  * server closed the connection as the request went out) is sent again
@@ -728,8 +749,8 @@ httplib_connection_get_response (HttplibConnection *connection,
   response = httplib_connection_take_response (self, error);
   if (response == NULL)
     return NULL;
-  if (httplib_response_begin (response, g_steal_pointer (&self->early_head), cancellable,
-                              &local_error))
+  if (begin_response (self, response, g_steal_pointer (&self->early_head), cancellable,
+                      &local_error))
     return g_steal_pointer (&response);
 
   if (httplib_connection_can_resend (self, response, local_error))
@@ -738,7 +759,7 @@ httplib_connection_get_response (HttplibConnection *connection,
       g_clear_object (&response);
       if (httplib_connection_resend (self, cancellable, error) &&
           (response = httplib_connection_take_response (self, error)) != NULL &&
-          httplib_response_begin (response, NULL, cancellable, error))
+          begin_response (self, response, NULL, cancellable, error))
         return g_steal_pointer (&response);
     }
   else
@@ -1138,6 +1159,56 @@ httplib_connection_set_transport (HttplibConnection *connection,
   connection->transport_name = g_strdup (name);
   /* The chain makes its links again for the new transport on the next connect. */
   g_object_notify_by_pspec (G_OBJECT (connection), properties[PROP_TRANSPORT]);
+}
+
+/**
+ * httplib_connection_get_transport_instance:
+ * @connection: a connection
+ *
+ * Gets the transport given with
+ * httplib_connection_set_transport_instance().
+ *
+ * Returns: (transfer none) (nullable): the transport that opens the
+ *   connection, or %NULL when it is made from
+ *   [property@Connection:transport]
+ */
+HttplibTransport *
+httplib_connection_get_transport_instance (HttplibConnection *connection)
+{
+  g_return_val_if_fail (HTTPLIB_IS_CONNECTION (connection), NULL);
+  return httplib_chain_get_first (connection->chain);
+}
+
+/**
+ * httplib_connection_set_transport_instance:
+ * @connection: a connection
+ * @transport: (nullable): the transport that opens the connection, or
+ *   %NULL to make one from [property@Connection:transport] again
+ *
+ * Opens the connection with @transport itself instead of a new instance
+ * of the transport registered as [property@Connection:transport]: for a
+ * transport the application set up beforehand, such as a
+ * [class@ReplayTransport] with its scripted responses. @transport is the
+ * first link of the chain; `tunnel` and `tls` still come on top when the
+ * connection has a tunnel or TLS settings. Takes effect at the next
+ * connect; an open connection keeps its stream. One transport may serve
+ * several connections.
+ *
+ * ```c
+ * g_autoptr(HttplibReplayTransport) replay = httplib_replay_transport_new ();
+ *
+ * httplib_replay_transport_add_simple_response (replay, 200, NULL, body);
+ * httplib_connection_set_transport_instance (connection, HTTPLIB_TRANSPORT (replay));
+ * ```
+ */
+void
+httplib_connection_set_transport_instance (HttplibConnection *connection,
+                                           HttplibTransport  *transport)
+{
+  g_return_if_fail (HTTPLIB_IS_CONNECTION (connection));
+  g_return_if_fail (transport == NULL || HTTPLIB_IS_TRANSPORT (transport));
+
+  httplib_chain_set_first (connection->chain, transport);
 }
 
 /**

@@ -1,13 +1,16 @@
 /* httplib-registry.c: plugins by name
  *
  * The registry maps names ("tcp", "bytes") to GTypes that implement
- * HttplibTransport or HttplibBodySource. On first use it loads every module
- * in the plugin folders; each module's entry point registers its types
- * through the same door an application uses.
+ * HttplibTransport or HttplibBodySource. On first use (a lookup, a listing
+ * or a registration) it loads every module in the plugin folders; each
+ * module's entry point registers its types through the same door an
+ * application uses, so the modules' names are taken before any
+ * application's and a clash is reported to whoever registers second.
  */
 #include "httplib-registry.h"
 #include "httplib-body-source.h"
 #include "httplib-error.h"
+#include "httplib-plugin-entry-private.h"
 #include "httplib-transport.h"
 
 #include <gmodule.h>
@@ -20,16 +23,12 @@ struct _HttplibRegistry {
   GStrv       plugin_dirs;
   gboolean    loaded;
   const char *loading_file;  /* the module being loaded, for entries' origin */
-  GHashTable *transports;    /* name -> Entry */
-  GHashTable *body_sources;  /* name -> Entry */
+  const char *loading_name;  /* and the name it gave itself */
+  GHashTable *transports;    /* name -> HttplibPluginEntry */
+  GHashTable *body_sources;  /* name -> HttplibPluginEntry */
   GHashTable *module_names;  /* file names loaded: an earlier folder shadows a later one */
   GPtrArray  *failures;      /* one message per module that did not load */
 };
-
-typedef struct {
-  GType  type;
-  char  *origin;             /* the module file, or "application" */
-} Entry;
 
 /**
  * HttplibRegistry:
@@ -46,17 +45,16 @@ typedef struct {
  *                                      &error);
  * httplib_connection_set_transport (connection, "memory");
  * ```
+ *
+ * A name belongs to one type: registering a name that is taken fails
+ * and names the type that has it and the file it came from, unless the
+ * caller asks for %HTTPLIB_REGISTER_FLAGS_REPLACE. The plugin modules
+ * register through the same functions, and are loaded before the first
+ * lookup, listing or registration, so their names are taken first.
+ * [method@Registry.list_transports] and [method@Registry.list_body_sources]
+ * tell which names exist and where each came from.
  */
 G_DEFINE_FINAL_TYPE (HttplibRegistry, httplib_registry, G_TYPE_OBJECT)
-
-static void
-entry_free (gpointer data)
-{
-  Entry *entry = data;
-
-  g_free (entry->origin);
-  g_free (entry);
-}
 
 static void
 httplib_registry_finalize (GObject *object)
@@ -83,8 +81,10 @@ static void
 httplib_registry_init (HttplibRegistry *self)
 {
   g_rec_mutex_init (&self->lock);
-  self->transports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, entry_free);
-  self->body_sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, entry_free);
+  self->transports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) httplib_plugin_entry_unref);
+  self->body_sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) httplib_plugin_entry_unref);
   self->failures = g_ptr_array_new_with_free_func (g_free);
   self->module_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
@@ -182,21 +182,35 @@ record_failure (HttplibRegistry *self,
   va_end (args);
 }
 
-static gboolean
-register_type_checked (HttplibRegistry *self,
-                       GHashTable      *table,
-                       const char      *kind,
-                       GType            iface,
-                       const char      *name,
-                       GType            type,
-                       GError         **error)
+static const char *
+kind_name (HttplibPluginKind kind)
 {
-  Entry *entry;
+  return kind == HTTPLIB_PLUGIN_KIND_TRANSPORT ? "transport" : "body source";
+}
+
+static GHashTable *
+table_for (HttplibRegistry   *self,
+           HttplibPluginKind  kind)
+{
+  return kind == HTTPLIB_PLUGIN_KIND_TRANSPORT ? self->transports : self->body_sources;
+}
+
+static gboolean
+register_type_checked (HttplibRegistry       *self,
+                       HttplibPluginKind      kind,
+                       const char            *name,
+                       GType                  type,
+                       HttplibRegisterFlags   flags,
+                       GError               **error)
+{
+  GType iface = kind == HTTPLIB_PLUGIN_KIND_TRANSPORT ? HTTPLIB_TYPE_TRANSPORT
+                                                      : HTTPLIB_TYPE_BODY_SOURCE;
+  HttplibPluginEntry *entry;
 
   if (name == NULL || *name == '\0')
     {
       g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
-                   "a %s needs a non-empty name", kind);
+                   "a %s needs a non-empty name", kind_name (kind));
       return FALSE;
     }
   if (!G_TYPE_IS_INSTANTIATABLE (type) || G_TYPE_IS_ABSTRACT (type) ||
@@ -204,47 +218,61 @@ register_type_checked (HttplibRegistry *self,
     {
       g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
                    "cannot register %s '%s': type %s is not an instantiable %s",
-                   kind, name, g_type_name (type) ? g_type_name (type) : "(invalid)",
-                   g_type_name (iface));
+                   kind_name (kind), name,
+                   g_type_name (type) ? g_type_name (type) : "(invalid)", g_type_name (iface));
+      return FALSE;
+    }
+  if ((flags & ~HTTPLIB_REGISTER_FLAGS_REPLACE) != 0)
+    {
+      g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
+                   "cannot register %s '%s': unknown flags 0x%x",
+                   kind_name (kind), name, (guint) (flags & ~HTTPLIB_REGISTER_FLAGS_REPLACE));
       return FALSE;
     }
 
   g_rec_mutex_lock (&self->lock);
-  entry = g_hash_table_lookup (table, name);
-  if (entry != NULL)
+  /* The modules' names are taken first, so a clash shows here and not at a later load. */
+  httplib_registry_load_plugins (self, NULL);
+  entry = g_hash_table_lookup (table_for (self, kind), name);
+  if (entry != NULL && !(flags & HTTPLIB_REGISTER_FLAGS_REPLACE))
     {
       g_set_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN,
-                   "%s '%s' is already registered (type %s from %s)",
-                   kind, name, g_type_name (entry->type), entry->origin);
+                   "%s '%s' is already registered (type %s from %s); register with "
+                   "HTTPLIB_REGISTER_FLAGS_REPLACE to replace it",
+                   kind_name (kind), name, httplib_plugin_entry_get_type_name (entry),
+                   httplib_plugin_entry_get_origin (entry));
       g_rec_mutex_unlock (&self->lock);
       return FALSE;
     }
-  entry = g_new0 (Entry, 1);
-  entry->type = type;
-  entry->origin = g_strdup (self->loading_file ? self->loading_file : "application");
-  g_hash_table_insert (table, g_strdup (name), entry);
+  g_hash_table_replace (table_for (self, kind), g_strdup (name),
+                        httplib_plugin_entry_new (name, kind, type, self->loading_file,
+                                                  self->loading_name));
   g_rec_mutex_unlock (&self->lock);
   return TRUE;
 }
 
 /* A module's failed registration is kept so that lookups can name its file. */
 static gboolean
-register_type (HttplibRegistry *self,
-               GHashTable      *table,
-               const char      *kind,
-               GType            iface,
-               const char      *name,
-               GType            type,
-               GError         **error)
+register_type (HttplibRegistry       *self,
+               HttplibPluginKind      kind,
+               const char            *name,
+               GType                  type,
+               HttplibRegisterFlags   flags,
+               GError               **error)
 {
   g_autoptr(GError) local_error = NULL;
+  gboolean ok;
 
-  if (register_type_checked (self, table, kind, iface, name, type, &local_error))
-    return TRUE;
-  if (self->loading_file != NULL)
+  /* Held throughout: loading_file belongs to whoever is loading, maybe another thread. */
+  g_rec_mutex_lock (&self->lock);
+  ok = register_type_checked (self, kind, name, type, flags, &local_error);
+  if (!ok && self->loading_file != NULL)
     record_failure (self, "%s: %s", self->loading_file, local_error->message);
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
+  g_rec_mutex_unlock (&self->lock);
+
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return ok;
 }
 
 /**
@@ -254,8 +282,13 @@ register_type (HttplibRegistry *self,
  * @type: a type implementing [iface@Transport]
  * @error: return location for a #GError
  *
- * Registers a transport. Fails with %HTTPLIB_ERROR_PLUGIN when @type does
- * not implement the interface or @name is taken.
+ * Registers a transport under a name that must be free: the same as
+ * httplib_registry_register_transport_full() with
+ * %HTTPLIB_REGISTER_FLAGS_NONE.
+ *
+ * Errors: %HTTPLIB_ERROR_PLUGIN when @type does not implement the
+ * interface, @name is empty, or @name is taken (the message names the
+ * type that has it and its module's file).
  *
  * Returns: %TRUE when registered
  */
@@ -265,9 +298,50 @@ httplib_registry_register_transport (HttplibRegistry *registry,
                                      GType            type,
                                      GError         **error)
 {
+  return httplib_registry_register_transport_full (registry, name, type,
+                                                   HTTPLIB_REGISTER_FLAGS_NONE, error);
+}
+
+/**
+ * httplib_registry_register_transport_full:
+ * @registry: a registry
+ * @name: the name connections use to ask for it
+ * @type: a type implementing [iface@Transport]
+ * @flags: what to do when @name is taken
+ * @error: return location for a #GError
+ *
+ * Registers a transport. The plugin modules are loaded first, if they were
+ * not yet, so a name a module registers is taken by then. With
+ * %HTTPLIB_REGISTER_FLAGS_REPLACE a taken name passes to @type: later
+ * lookups and connects get it, and connections that opened their chain
+ * before keep the type they made.
+ *
+ * ```c
+ * // Every plain connection from now on goes through the application's own TCP.
+ * httplib_registry_register_transport_full (httplib_registry_get_default (), "tcp",
+ *                                           MY_TYPE_COUNTING_TCP,
+ *                                           HTTPLIB_REGISTER_FLAGS_REPLACE, &error);
+ * ```
+ *
+ * Errors: %HTTPLIB_ERROR_PLUGIN when @type does not implement the
+ * interface, @name is empty, @flags has unknown bits, or @name is taken
+ * and @flags does not say to replace it; the message then names @name,
+ * the type that has it and the module file it came from (or `the
+ * application`). A module whose registration fails is also named in the
+ * failures of httplib_registry_load_plugins().
+ *
+ * Returns: %TRUE when registered
+ */
+gboolean
+httplib_registry_register_transport_full (HttplibRegistry       *registry,
+                                          const char            *name,
+                                          GType                  type,
+                                          HttplibRegisterFlags   flags,
+                                          GError               **error)
+{
   g_return_val_if_fail (HTTPLIB_IS_REGISTRY (registry), FALSE);
-  return register_type (registry, registry->transports, "transport",
-                        HTTPLIB_TYPE_TRANSPORT, name, type, error);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return register_type (registry, HTTPLIB_PLUGIN_KIND_TRANSPORT, name, type, flags, error);
 }
 
 /**
@@ -277,8 +351,13 @@ httplib_registry_register_transport (HttplibRegistry *registry,
  * @type: a type implementing [iface@BodySource]
  * @error: return location for a #GError
  *
- * Registers a body source. Fails with %HTTPLIB_ERROR_PLUGIN when @type does
- * not implement the interface or @name is taken.
+ * Registers a body source under a name that must be free: the same as
+ * httplib_registry_register_body_source_full() with
+ * %HTTPLIB_REGISTER_FLAGS_NONE.
+ *
+ * Errors: %HTTPLIB_ERROR_PLUGIN when @type does not implement the
+ * interface, @name is empty, or @name is taken (the message names the
+ * type that has it and its module's file).
  *
  * Returns: %TRUE when registered
  */
@@ -288,9 +367,40 @@ httplib_registry_register_body_source (HttplibRegistry *registry,
                                        GType            type,
                                        GError         **error)
 {
+  return httplib_registry_register_body_source_full (registry, name, type,
+                                                     HTTPLIB_REGISTER_FLAGS_NONE, error);
+}
+
+/**
+ * httplib_registry_register_body_source_full:
+ * @registry: a registry
+ * @name: the name used to ask for it
+ * @type: a type implementing [iface@BodySource]
+ * @flags: what to do when @name is taken
+ * @error: return location for a #GError
+ *
+ * Registers a body source, as httplib_registry_register_transport_full()
+ * registers a transport: the modules are loaded first, and a taken name
+ * is an error unless @flags has %HTTPLIB_REGISTER_FLAGS_REPLACE. Body
+ * sources and transports have separate names.
+ *
+ * Errors: %HTTPLIB_ERROR_PLUGIN when @type does not implement the
+ * interface, @name is empty, @flags has unknown bits, or @name is taken
+ * and @flags does not say to replace it (the message names the type that
+ * has it and its module's file).
+ *
+ * Returns: %TRUE when registered
+ */
+gboolean
+httplib_registry_register_body_source_full (HttplibRegistry       *registry,
+                                            const char            *name,
+                                            GType                  type,
+                                            HttplibRegisterFlags   flags,
+                                            GError               **error)
+{
   g_return_val_if_fail (HTTPLIB_IS_REGISTRY (registry), FALSE);
-  return register_type (registry, registry->body_sources, "body source",
-                        HTTPLIB_TYPE_BODY_SOURCE, name, type, error);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return register_type (registry, HTTPLIB_PLUGIN_KIND_BODY_SOURCE, name, type, flags, error);
 }
 
 typedef const HttplibPluginInfo *(*QueryFunc) (void);
@@ -364,8 +474,10 @@ load_module (HttplibRegistry *self,
   /* Types registered by the module live as long as the process. */
   g_module_make_resident (module);
   self->loading_file = path;
+  self->loading_name = info->name;
   info->register_types (self);
   self->loading_file = NULL;
+  self->loading_name = NULL;
 }
 
 static gboolean
@@ -415,9 +527,14 @@ load_dir (HttplibRegistry *self,
  * @error: return location for a #GError
  *
  * Loads every module in the plugin folders, once; later calls do nothing.
- * Lookups call it on first use. A module that fails to load is skipped
- * and named in the error (%HTTPLIB_ERROR_PLUGIN) and in the message of
- * any later failed lookup; the other modules still load.
+ * Lookups, listings and registrations call it on first use. A module that
+ * fails to load (not a library, no entry point, built for another
+ * %HTTPLIB_PLUGIN_API_VERSION, a second copy of a loaded plugin) is
+ * skipped, and one whose type fails to register (a name taken by an
+ * earlier module) loses that name; either is named in the error
+ * (%HTTPLIB_ERROR_PLUGIN, the first failure) and in the message of any
+ * later failed lookup, and listed by
+ * httplib_registry_get_load_failures(). The other modules still load.
  *
  * Returns: %TRUE when every module loaded
  */
@@ -447,28 +564,27 @@ httplib_registry_load_plugins (HttplibRegistry *registry,
 }
 
 static GType
-lookup (HttplibRegistry *self,
-        GHashTable      *table,
-        const char      *kind,
-        const char      *name,
-        GError         **error)
+lookup (HttplibRegistry   *self,
+        HttplibPluginKind  kind,
+        const char        *name,
+        GError           **error)
 {
-  Entry *entry;
+  HttplibPluginEntry *entry;
   GType type = G_TYPE_INVALID;
 
   g_rec_mutex_lock (&self->lock);
   httplib_registry_load_plugins (self, NULL);
 
-  entry = g_hash_table_lookup (table, name);
+  entry = g_hash_table_lookup (table_for (self, kind), name);
   if (entry != NULL)
-    type = entry->type;
+    type = httplib_plugin_entry_get_gtype (entry);
   else
     {
       g_autofree char *dirs = g_strjoinv (", ", self->plugin_dirs);
       g_autoptr(GString) message = g_string_new (NULL);
 
       g_string_printf (message, "no %s named '%s' is registered (plugin folders searched: %s)",
-                       kind, name, *dirs ? dirs : "none");
+                       kind_name (kind), name, *dirs ? dirs : "none");
       for (guint i = 0; i < self->failures->len; i++)
         g_string_append_printf (message, "; failed to load %s", (char *) self->failures->pdata[i]);
       g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN, message->str);
@@ -495,7 +611,7 @@ httplib_registry_lookup_transport (HttplibRegistry *registry,
 {
   g_return_val_if_fail (HTTPLIB_IS_REGISTRY (registry), G_TYPE_INVALID);
   g_return_val_if_fail (name != NULL, G_TYPE_INVALID);
-  return lookup (registry, registry->transports, "transport", name, error);
+  return lookup (registry, HTTPLIB_PLUGIN_KIND_TRANSPORT, name, error);
 }
 
 /**
@@ -516,5 +632,104 @@ httplib_registry_lookup_body_source (HttplibRegistry *registry,
 {
   g_return_val_if_fail (HTTPLIB_IS_REGISTRY (registry), G_TYPE_INVALID);
   g_return_val_if_fail (name != NULL, G_TYPE_INVALID);
-  return lookup (registry, registry->body_sources, "body source", name, error);
+  return lookup (registry, HTTPLIB_PLUGIN_KIND_BODY_SOURCE, name, error);
+}
+
+static int
+compare_entries (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (httplib_plugin_entry_get_name (*(HttplibPluginEntry * const *) a),
+                 httplib_plugin_entry_get_name (*(HttplibPluginEntry * const *) b));
+}
+
+static GPtrArray *
+list (HttplibRegistry   *self,
+      HttplibPluginKind  kind)
+{
+  GPtrArray *entries = g_ptr_array_new_with_free_func ((GDestroyNotify) httplib_plugin_entry_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_rec_mutex_lock (&self->lock);
+  httplib_registry_load_plugins (self, NULL);
+  g_hash_table_iter_init (&iter, table_for (self, kind));
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (entries, httplib_plugin_entry_ref (value));
+  g_rec_mutex_unlock (&self->lock);
+
+  g_ptr_array_sort (entries, compare_entries);
+  return entries;
+}
+
+/**
+ * httplib_registry_list_transports:
+ * @registry: a registry
+ *
+ * Lists the registered transports, sorted by name, each with its type and
+ * the module file it came from. Loads the plugin modules first, as a
+ * lookup does, so the list holds every name a lookup would find.
+ *
+ * ```python
+ * for entry in Httplib.Registry.get_default().list_transports():
+ *     print(entry.get_name(), entry.get_type_name(), entry.get_origin())
+ * ```
+ *
+ * Returns: (transfer container) (element-type HttplibPluginEntry): the
+ *   registered transports, sorted by name; the array holds a
+ *   reference to each and drops them when it is freed with
+ *   g_ptr_array_unref()
+ */
+GPtrArray *
+httplib_registry_list_transports (HttplibRegistry *registry)
+{
+  g_return_val_if_fail (HTTPLIB_IS_REGISTRY (registry), NULL);
+  return list (registry, HTTPLIB_PLUGIN_KIND_TRANSPORT);
+}
+
+/**
+ * httplib_registry_list_body_sources:
+ * @registry: a registry
+ *
+ * Lists the registered body sources, sorted by name, as
+ * httplib_registry_list_transports() lists the transports; loads the
+ * plugin modules first.
+ *
+ * Returns: (transfer container) (element-type HttplibPluginEntry): the
+ *   registered body sources, sorted by name; the array holds a
+ *   reference to each and drops them when it is freed with
+ *   g_ptr_array_unref()
+ */
+GPtrArray *
+httplib_registry_list_body_sources (HttplibRegistry *registry)
+{
+  g_return_val_if_fail (HTTPLIB_IS_REGISTRY (registry), NULL);
+  return list (registry, HTTPLIB_PLUGIN_KIND_BODY_SOURCE);
+}
+
+/**
+ * httplib_registry_get_load_failures:
+ * @registry: a registry
+ *
+ * Gets why modules did not load or failed to register a type, one
+ * message per failure, each naming the module's file, in the order they
+ * happened. Loads the plugin modules first. Empty when every module
+ * loaded and registered its types.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the failures, each
+ *   naming a module's file
+ */
+GStrv
+httplib_registry_get_load_failures (HttplibRegistry *registry)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (HTTPLIB_IS_REGISTRY (registry), NULL);
+
+  g_rec_mutex_lock (&registry->lock);
+  httplib_registry_load_plugins (registry, NULL);
+  for (guint i = 0; i < registry->failures->len; i++)
+    g_strv_builder_add (builder, registry->failures->pdata[i]);
+  g_rec_mutex_unlock (&registry->lock);
+  return g_strv_builder_end (builder);
 }

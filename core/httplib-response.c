@@ -396,6 +396,7 @@ read_head (HttplibConnection *connection,
            GError           **error)
 {
   HttplibReadBuffer *buffer = httplib_connection_get_read_buffer (connection);
+  gboolean first = TRUE;
 
   for (;;)
     {
@@ -423,6 +424,9 @@ read_head (HttplibConnection *connection,
       if (result == HTTPLIB_PARSE_DONE)
         return TRUE;
 
+      if (blocking && !httplib_connection_wait_head_input (connection, first, cancellable, error))
+        return FALSE;
+      first = FALSE;
       n = fill_from (connection, blocking, cancellable, error);
       if (n < 0)
         return FALSE;

@@ -5,10 +5,12 @@ set -eu
 
 # The second line is GObject Introspection, its docs and the bindings tested
 # against it (PyGObject for Debian's /usr/bin/python3, GJS, Vala); the third
-# the compiler and libFuzzer runtime of the fuzz targets (scripts/fuzz.sh).
+# the compiler and libFuzzer runtime of the fuzz targets (scripts/fuzz.sh);
+# the fourth valgrind, for the memcheck run (scripts/test.sh).
 packages="meson ninja-build gcc pkg-config libglib2.0-dev libgnutls28-dev check python3 gnutls-bin ca-certificates nginx tinyproxy bsdutils coreutils
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gi-docgen python3-gi gjs valac
-  clang-14 libclang-rt-14-dev"
+  clang-14 libclang-rt-14-dev
+  valgrind"
 
 missing=""
 for p in $packages; do

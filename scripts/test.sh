@@ -1,8 +1,10 @@
 #!/bin/sh
 # Quick start, second command: installs what is missing, builds with
-# warnings as errors, and runs every test twice: in a plain build and under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Ends with one line
-# "N passed, N failed" counted from meson's test logs.
+# warnings as errors, and runs every test three times: in a plain build, in
+# the same build under valgrind memcheck, and under AddressSanitizer +
+# UndefinedBehaviorSanitizer. Ends with one line
+# "N passed, N failed" counted from meson's test logs. The soak suite runs
+# once, in the plain build.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -21,11 +23,19 @@ run_suite () {
 # The plain build also makes the GIR, the vapi and the API reference, so a
 # missing doc comment or a g-ir-scanner warning fails here.
 run_suite _build-ci --buildtype=debugoptimized -Dintrospection=enabled -Dvapi=enabled -Ddocs=enabled || status=1
+# The same build under valgrind memcheck (the setup is in tests/meson.build).
+meson test -C _build-ci --setup valgrind --print-errorlogs --num-processes 2 || status=1
 run_suite _build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false || status=1
+
+# The soak suite, left out of a plain `meson test`: the plain build, alone
+# (memory and descriptors are measured), with a log of its own.
+rm -f _build-ci/meson-logs/testlog-soak.json
+meson test -C _build-ci --suite soak --logbase testlog-soak --print-errorlogs --num-processes 1 || status=1
 
 # The libFuzzer targets (clang-14), 60 s each, two at a time: about 3 minutes.
 ./scripts/fuzz.sh || status=1
 
-/usr/bin/python3 scripts/count-tests.py _build-ci/meson-logs/testlog.json _build-asan/meson-logs/testlog.json \
-  _build-fuzz/meson-logs/testlog.json
+/usr/bin/python3 scripts/count-tests.py _build-ci/meson-logs/testlog.json \
+  _build-ci/meson-logs/testlog-valgrind.json _build-asan/meson-logs/testlog.json \
+  _build-ci/meson-logs/testlog-soak.json _build-fuzz/meson-logs/testlog.json
 exit $status

@@ -1,6 +1,6 @@
 /* test-fetch.c: the httplib-fetch command, run as a program against the
  * in-process loopback servers (plain, TLS, the CONNECT proxy): its options,
- * exit statuses, trace, progress bar and man page */
+ * exit statuses, trace, progress bar, plugin listing and man page */
 #include <httplib/httplib.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -507,6 +507,126 @@ START_TEST (test_help)
   assert_has (out, "URL", "--help");
   assert_has (out, "--data-file", "--help");
   assert_has (out, "Exit status:", "--help");
+}
+END_TEST
+
+/* --- --list-plugins --- */
+
+typedef struct {
+  const char *kind;
+  const char *name;
+  const char *type;
+} PluginRow;
+
+static const PluginRow plugin_rows[] = {
+  { "transport", "tcp", "HttplibTcpTransport" },
+  { "transport", "tls", "HttplibTlsTransport" },
+  { "transport", "tunnel", "HttplibTunnelTransport" },
+  { "transport", "unix", "HttplibUnixTransport" },
+  { "body-source", "bytes", "HttplibBytesBodySource" },
+  { "body-source", "fd", "HttplibFdBodySource" },
+};
+
+/* The line of out that lists name, split into words (NULL when none does). */
+static GStrv
+plugin_line (const char *out,
+             const char *name)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) words = g_regex_split_simple ("\\s+", lines[i], 0, 0);
+
+      if (g_strv_length (words) == 4 && g_strcmp0 (words[1], name) == 0)
+        return g_steal_pointer (&words);
+    }
+  return NULL;
+}
+
+START_TEST (test_list_plugins)
+{
+  g_autoptr(Run) run = fetch ("--list-plugins");
+  g_autofree char *out = out_string (run);
+  g_auto(GStrv) dirs = g_strsplit (g_getenv ("HTTPLIB_PLUGIN_PATH"), ":", -1);
+  const char *searched;
+
+  assert_status (run, EXIT_OK);
+  ck_assert_msg (*run->err == '\0', "expected nothing on stderr, got: %s", run->err);
+  ck_assert_msg (g_str_has_prefix (out, "KIND "), "expected a header line first, got '%s'", out);
+  for (guint i = 0; i < G_N_ELEMENTS (plugin_rows); i++)
+    {
+      const PluginRow *row = &plugin_rows[i];
+      g_auto(GStrv) words = plugin_line (out, row->name);
+      g_autofree char *dir = NULL;
+
+      ck_assert_msg (words != NULL, "expected a line for %s, got '%s'", row->name, out);
+      ck_assert_str_eq (words[0], row->kind);
+      ck_assert_str_eq (words[2], row->type);
+      /* The file: a module of the plugin folders the tests use. */
+      dir = g_path_get_dirname (words[3]);
+      ck_assert_msg (g_strv_contains ((const char * const *) dirs, dir) &&
+                     g_str_has_suffix (words[3], "." G_MODULE_SUFFIX),
+                     "%s: expected a module in HTTPLIB_PLUGIN_PATH, got %s", row->name, words[3]);
+    }
+  /* Sorted by kind, then name: tcp before tls before tunnel before bytes. */
+  ck_assert_msg (strstr (out, " tcp ") < strstr (out, " tls ") &&
+                 strstr (out, " tunnel ") < strstr (out, " bytes "),
+                 "expected the rows in order, got '%s'", out);
+
+  searched = strstr (out, "Plugin folders searched, in order:\n");
+  ck_assert_msg (searched != NULL, "expected the folders searched, got '%s'", out);
+  for (guint i = 0; dirs[i] != NULL; i++)
+    if (*dirs[i] != '\0')
+      {
+        g_autofree char *line = g_strdup_printf ("\n  %s\n", dirs[i]);
+
+        assert_has (searched, line, "the folders searched");
+      }
+}
+END_TEST
+
+/* A module that does not load is named on stderr, status 1; the others are listed. */
+START_TEST (test_list_plugins_failure)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("httplib-fetch-plugins-XXXXXX", &error);
+  g_autofree char *broken = NULL;
+  g_autofree char *tcp_link = NULL;
+  g_autofree char *tcp_target = NULL;
+  g_autofree char *env_path = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) dirs = g_strsplit (g_getenv ("HTTPLIB_PLUGIN_PATH"), ":", -1);
+  g_auto(GStrv) words = NULL;
+  g_autoptr(Run) run = NULL;
+  const char *argv[] = { "env", NULL, FETCH_PATH, "--list-plugins", NULL };
+
+  httplib_assert_no_error (error);
+  broken = g_build_filename (dir, "broken." G_MODULE_SUFFIX, NULL);
+  ck_assert (g_file_set_contents (broken, "not a shared library\n", -1, NULL));
+  for (guint i = 0; dirs[i] != NULL && tcp_target == NULL; i++)
+    if (g_str_has_suffix (dirs[i], "tcp"))
+      tcp_target = g_build_filename (dirs[i], "libhttplib-tcp." G_MODULE_SUFFIX, NULL);
+  ck_assert_msg (tcp_target != NULL && g_file_test (tcp_target, G_FILE_TEST_EXISTS),
+                 "expected the tcp module in HTTPLIB_PLUGIN_PATH");
+  tcp_link = g_build_filename (dir, "libhttplib-tcp." G_MODULE_SUFFIX, NULL);
+  ck_assert (symlink (tcp_target, tcp_link) == 0);
+
+  env_path = g_strdup_printf ("HTTPLIB_PLUGIN_PATH=%s", dir);
+  argv[1] = env_path;
+  run = run_argv (argv, NULL);
+  out = out_string (run);
+  g_remove (broken);
+  g_remove (tcp_link);
+  g_rmdir (dir);
+
+  assert_status (run, EXIT_LOCAL);
+  assert_has (run->err, "httplib-fetch: plugin: ", "stderr");
+  assert_has (run->err, broken, "stderr");
+  words = plugin_line (out, "tcp");
+  ck_assert_msg (words != NULL, "expected tcp listed from the good module, got '%s'", out);
+  ck_assert_str_eq (words[3], tcp_link);
+  ck_assert_msg (plugin_line (out, "tls") == NULL, "expected no tls in %s, got '%s'", dir, out);
 }
 END_TEST
 
@@ -1091,7 +1211,7 @@ slow_body_handler (TestConn *conn,
     }
   if (chunked)
     test_conn_write (conn, "0\r\n\r\n", -1);
-  test_conn_read_until_close (conn);
+  g_string_free (test_conn_read_until_close (conn), TRUE);
 }
 
 /* Runs httplib-fetch under a pseudo-terminal: script(1) from util-linux. */
@@ -1306,6 +1426,8 @@ fetch_suite (void)
   tcase_add_test (tc, test_source_address);
   tcase_add_test (tc, test_version);
   tcase_add_test (tc, test_help);
+  tcase_add_test (tc, test_list_plugins);
+  tcase_add_test (tc, test_list_plugins_failure);
   suite_add_tcase (suite, tc);
 
   tc = tcase_create ("proxy and TLS");

@@ -477,6 +477,32 @@ START_TEST (test_tunnel_origin_closes)
 }
 END_TEST
 
+/* An origin that resets (RST) resets the tunnel: the client reads what
+ * came before, then a reset, not an orderly end. */
+START_TEST (test_tunnel_origin_resets)
+{
+  static const char partial[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello";
+  static const char * const steps[] = { partial, TEST_STEP_RESET, NULL };
+  TestServer *origin = test_server_new_script (steps, 0);
+  TestServer *proxy = test_proxy_new (NULL, 0, NULL);
+  g_autofree char *target = local_target ("127.0.0.1", origin);
+  g_autoptr(GString) reply = NULL;
+  g_autoptr(GString) got = NULL;
+  g_autofree char *error = NULL;
+  GSocket *socket = tunnel_open (test_server_get_port (proxy), target, NULL, &reply);
+
+  assert_string (reply, TEST_PROXY_200, -1, "CONNECT");
+  client_send (socket, GET_ROOT, -1);
+  got = client_read_to_end (socket, &error);
+  assert_string (got, partial, -1, "before the reset");
+  ck_assert_msg (error != NULL && strstr (error, "reset") != NULL,
+                 "expected a reset after the partial answer, got %s", error ? error : "an orderly end");
+  g_object_unref (socket);
+  test_server_free (proxy);
+  test_server_free (origin);
+}
+END_TEST
+
 /* test_server_free() cancels a relay that both sides keep open. */
 START_TEST (test_tunnel_free_during_relay)
 {
@@ -587,6 +613,29 @@ START_TEST (test_close_without_answer)
 
   client_send (socket, request, -1);
   client_expect_all (socket, "", 0, "no answer");
+  recorded = test_server_get_request (proxy, 0);
+  test_assert_request_line (recorded, "CONNECT 127.0.0.1:9 HTTP/1.1");
+  ck_assert_uint_eq (test_proxy_get_n_tunnels (proxy), 0);
+  g_object_unref (socket);
+  test_server_free (proxy);
+}
+END_TEST
+
+START_TEST (test_reset_without_answer)
+{
+  TestProxyStep step = { TEST_PROXY_RESET, NULL };
+  TestServer *proxy = test_proxy_new (&step, 1, NULL);
+  GSocket *socket = client_connect (test_server_get_port (proxy), FALSE);
+  g_autofree char *request = connect_request ("127.0.0.1:9", NULL);
+  g_autoptr(GBytes) recorded = NULL;
+  g_autoptr(GString) got = NULL;
+  g_autofree char *error = NULL;
+
+  client_send (socket, request, -1);
+  got = client_read_to_end (socket, &error);
+  ck_assert_uint_eq (got->len, 0);
+  ck_assert_msg (error != NULL && strstr (error, "reset") != NULL,
+                 "expected a reset, got %s", error ? error : "an orderly end");
   recorded = test_server_get_request (proxy, 0);
   test_assert_request_line (recorded, "CONNECT 127.0.0.1:9 HTTP/1.1");
   ck_assert_uint_eq (test_proxy_get_n_tunnels (proxy), 0);
@@ -1077,6 +1126,7 @@ proxy_support_suite (void)
   tcase_add_loop_test (tc, test_tunnel_round_trip, 0, G_N_ELEMENTS (tunnel_rows));
   tcase_add_test (tc, test_tunnel_big);
   tcase_add_test (tc, test_tunnel_origin_closes);
+  tcase_add_test (tc, test_tunnel_origin_resets);
   tcase_add_test (tc, test_tunnel_free_during_relay);
   tcase_add_loop_test (tc, test_conn_relay_direct, 0, G_N_ELEMENTS (relay_rows));
   suite_add_tcase (s, tc);
@@ -1084,6 +1134,7 @@ proxy_support_suite (void)
   tc = tcase_create ("script");
   tcase_add_loop_test (tc, test_reply_close, 0, G_N_ELEMENTS (reply_rows));
   tcase_add_test (tc, test_close_without_answer);
+  tcase_add_test (tc, test_reset_without_answer);
   tcase_add_test (tc, test_reply_then_relay);
   tcase_add_test (tc, test_require_auth);
   tcase_add_test (tc, test_require_auth_bounded);

@@ -10,6 +10,11 @@
  * built module is already loaded by earlier tests. Through a link the
  * dynamic loader sees the same file, which is what a folder holding the
  * module means to the registry.
+ *
+ * The test modules of tests/modules/ (built for another API version, a
+ * name clash, a replacement) come from their build paths, given by meson
+ * as TEST_MODULE_*_PATH; they are linked into temporary folders the same
+ * way, under names that sort after the tcp module's.
  */
 #include <httplib/httplib.h>
 
@@ -685,7 +690,8 @@ START_TEST (test_register_twice)
   /* It names the name and the first registration: its type and origin. */
   assert_contains (error->message, "'dup'");
   assert_contains (error->message, g_type_name (TEST_TYPE_NULL_TRANSPORT));
-  assert_contains (error->message, "application");
+  assert_contains (error->message, "the application");
+  assert_contains (error->message, "HTTPLIB_REGISTER_FLAGS_REPLACE");
   g_clear_error (&error);
 
   /* The same type again is refused too. */
@@ -728,6 +734,416 @@ START_TEST (test_register_empty_name)
                                                          TEST_TYPE_NULL_BODY_SOURCE, &error),
                  "expected an empty body source name to be refused, got TRUE");
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN);
+}
+END_TEST
+
+
+/* --- replacing a name --- */
+
+START_TEST (test_register_replace)
+{
+  g_autoptr(HttplibRegistry) registry = httplib_registry_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  GType type;
+
+  ck_assert_msg (httplib_registry_register_transport (registry, "dup", TEST_TYPE_NULL_TRANSPORT,
+                                                      &error),
+                 "expected the first registration to succeed, got %s",
+                 error ? error->message : "FALSE without an error");
+  before = httplib_registry_list_transports (registry);
+
+  ck_assert_msg (httplib_registry_register_transport_full (registry, "dup",
+                                                           TEST_TYPE_OTHER_TRANSPORT,
+                                                           HTTPLIB_REGISTER_FLAGS_REPLACE,
+                                                           &error),
+                 "expected REPLACE to take the name, got %s",
+                 error ? error->message : "FALSE without an error");
+  type = httplib_registry_lookup_transport (registry, "dup", &error);
+  httplib_assert_no_error (error);
+  ck_assert_msg (type == TEST_TYPE_OTHER_TRANSPORT, "expected the new type %s, got %s",
+                 g_type_name (TEST_TYPE_OTHER_TRANSPORT), g_type_name (type));
+
+  /* The listing shows the new owner; an entry taken before keeps the old. */
+  after = httplib_registry_list_transports (registry);
+  ck_assert_msg (after->len == 1, "expected one transport listed, got %u", after->len);
+  ck_assert_msg (httplib_plugin_entry_get_gtype (after->pdata[0]) == TEST_TYPE_OTHER_TRANSPORT,
+                 "expected the listing to show %s, got %s",
+                 g_type_name (TEST_TYPE_OTHER_TRANSPORT),
+                 httplib_plugin_entry_get_type_name (after->pdata[0]));
+  ck_assert_msg (before->len == 1 &&
+                 httplib_plugin_entry_get_gtype (before->pdata[0]) == TEST_TYPE_NULL_TRANSPORT,
+                 "expected the earlier entry to stay %s, got %s",
+                 g_type_name (TEST_TYPE_NULL_TRANSPORT),
+                 before->len ? httplib_plugin_entry_get_type_name (before->pdata[0]) : "nothing");
+
+  /* Without the flag the new owner is defended, and named. */
+  ck_assert_msg (!httplib_registry_register_transport_full (registry, "dup",
+                                                            TEST_TYPE_NULL_TRANSPORT,
+                                                            HTTPLIB_REGISTER_FLAGS_NONE, &error),
+                 "expected FLAGS_NONE to be refused on a taken name, got TRUE");
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN);
+  assert_contains (error->message, "'dup'");
+  assert_contains (error->message, g_type_name (TEST_TYPE_OTHER_TRANSPORT));
+  g_clear_error (&error);
+
+  /* REPLACE on a free name simply registers. */
+  ck_assert_msg (httplib_registry_register_body_source_full (registry, "body",
+                                                             TEST_TYPE_NULL_BODY_SOURCE,
+                                                             HTTPLIB_REGISTER_FLAGS_REPLACE,
+                                                             &error),
+                 "expected REPLACE on a free name to register, got %s",
+                 error ? error->message : "FALSE without an error");
+  ck_assert_msg (httplib_registry_register_body_source_full (registry, "body",
+                                                             TEST_TYPE_NULL_BODY_SOURCE,
+                                                             HTTPLIB_REGISTER_FLAGS_REPLACE,
+                                                             &error),
+                 "expected REPLACE with the same type to succeed, got %s",
+                 error ? error->message : "FALSE without an error");
+  ck_assert_msg (httplib_registry_lookup_body_source (registry, "body", &error) ==
+                 TEST_TYPE_NULL_BODY_SOURCE, "expected the body source under \"body\"");
+  httplib_assert_no_error (error);
+}
+END_TEST
+
+/* REPLACE does not excuse a type that cannot serve, and unknown flags are refused. */
+START_TEST (test_register_replace_checks)
+{
+  g_autoptr(HttplibRegistry) registry = httplib_registry_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  ck_assert_msg (httplib_registry_register_transport (registry, "kept", TEST_TYPE_NULL_TRANSPORT,
+                                                      &error),
+                 "expected the transport to register, got %s",
+                 error ? error->message : "FALSE without an error");
+  ck_assert_msg (!httplib_registry_register_transport_full (registry, "kept",
+                                                            TEST_TYPE_PLAIN_OBJECT,
+                                                            HTTPLIB_REGISTER_FLAGS_REPLACE,
+                                                            &error),
+                 "expected a non-transport to be refused even with REPLACE, got TRUE");
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN);
+  assert_contains (error->message, "'kept'");
+  g_clear_error (&error);
+
+  ck_assert_msg (!httplib_registry_register_transport_full (registry, "kept",
+                                                            TEST_TYPE_OTHER_TRANSPORT,
+                                                            (HttplibRegisterFlags) (1 << 7),
+                                                            &error),
+                 "expected unknown flags to be refused, got TRUE");
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN);
+  assert_contains (error->message, "unknown flags 0x80");
+  g_clear_error (&error);
+
+  ck_assert_msg (httplib_registry_lookup_transport (registry, "kept", &error) ==
+                 TEST_TYPE_NULL_TRANSPORT, "expected the first type to stay");
+  httplib_assert_no_error (error);
+}
+END_TEST
+
+/* An application registering a name a module has: refused, naming the file, until it replaces. */
+START_TEST (test_register_over_module)
+{
+  g_auto(GStrv) dirs = env_plugin_dirs ();
+  g_autoptr(HttplibRegistry) registry = httplib_registry_new ((const char * const *) dirs);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autofree char *tcp = find_module ("tcp", NULL);
+  HttplibPluginEntry *entry = NULL;
+
+  /* No load first: registering loads the modules, so the clash shows now. */
+  ck_assert_msg (!httplib_registry_register_transport (registry, "tcp", TEST_TYPE_NULL_TRANSPORT,
+                                                       &error),
+                 "expected \"tcp\" to be taken by the tcp module, got TRUE");
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN);
+  assert_contains (error->message, "'tcp'");
+  assert_contains (error->message, "HttplibTcpTransport");
+  assert_contains (error->message, tcp);
+  g_clear_error (&error);
+
+  ck_assert_msg (httplib_registry_register_transport_full (registry, "tcp",
+                                                           TEST_TYPE_NULL_TRANSPORT,
+                                                           HTTPLIB_REGISTER_FLAGS_REPLACE,
+                                                           &error),
+                 "expected REPLACE to take \"tcp\", got %s",
+                 error ? error->message : "FALSE without an error");
+  ck_assert_msg (httplib_registry_lookup_transport (registry, "tcp", &error) ==
+                 TEST_TYPE_NULL_TRANSPORT, "expected the application's \"tcp\" after REPLACE");
+  httplib_assert_no_error (error);
+
+  entries = httplib_registry_list_transports (registry);
+  for (guint i = 0; i < entries->len; i++)
+    if (g_strcmp0 (httplib_plugin_entry_get_name (entries->pdata[i]), "tcp") == 0)
+      entry = entries->pdata[i];
+  ck_assert_msg (entry != NULL, "expected \"tcp\" in the listing");
+  ck_assert_msg (httplib_plugin_entry_get_module_path (entry) == NULL &&
+                 httplib_plugin_entry_get_module_name (entry) == NULL,
+                 "expected the replaced \"tcp\" to come from no module, got %s (%s)",
+                 httplib_plugin_entry_get_module_path (entry),
+                 httplib_plugin_entry_get_module_name (entry));
+  ck_assert_str_eq (httplib_plugin_entry_get_origin (entry), "the application");
+}
+END_TEST
+
+/* --- listing --- */
+
+typedef struct {
+  const char        *name;
+  HttplibPluginKind  kind;
+  const char        *type_name;
+} ListedRow;
+
+static const ListedRow built_in_rows[] = {
+  { "tcp", HTTPLIB_PLUGIN_KIND_TRANSPORT, "HttplibTcpTransport" },
+  { "tls", HTTPLIB_PLUGIN_KIND_TRANSPORT, "HttplibTlsTransport" },
+  { "tunnel", HTTPLIB_PLUGIN_KIND_TRANSPORT, "HttplibTunnelTransport" },
+  { "unix", HTTPLIB_PLUGIN_KIND_TRANSPORT, "HttplibUnixTransport" },
+  { "bytes", HTTPLIB_PLUGIN_KIND_BODY_SOURCE, "HttplibBytesBodySource" },
+  { "fd", HTTPLIB_PLUGIN_KIND_BODY_SOURCE, "HttplibFdBodySource" },
+};
+
+/* Entry i of entries must be row: the built-in plugins, each from its module file. */
+static void
+check_built_in_entry (HttplibPluginEntry *entry,
+                      const ListedRow    *row)
+{
+  g_autofree char *module = find_module (row->name, NULL);
+
+  ck_assert_str_eq (httplib_plugin_entry_get_name (entry), row->name);
+  ck_assert_msg (httplib_plugin_entry_get_kind (entry) == row->kind,
+                 "%s: expected kind %d, got %d", row->name, row->kind,
+                 httplib_plugin_entry_get_kind (entry));
+  ck_assert_str_eq (httplib_plugin_entry_get_type_name (entry), row->type_name);
+  ck_assert_msg (httplib_plugin_entry_get_gtype (entry) == g_type_from_name (row->type_name),
+                 "%s: expected the GType of %s, got %s", row->name, row->type_name,
+                 g_type_name (httplib_plugin_entry_get_gtype (entry)));
+  /* Through the same door as any module: registered while its file was loading. */
+  ck_assert_msg (g_strcmp0 (httplib_plugin_entry_get_module_path (entry), module) == 0,
+                 "%s: expected module file %s, got %s", row->name, module,
+                 httplib_plugin_entry_get_module_path (entry));
+  ck_assert_str_eq (httplib_plugin_entry_get_origin (entry), module);
+  ck_assert_str_eq (httplib_plugin_entry_get_module_name (entry), row->name);
+}
+
+START_TEST (test_list_built_in)
+{
+  g_auto(GStrv) dirs = env_plugin_dirs ();
+  g_autoptr(HttplibRegistry) registry = httplib_registry_new ((const char * const *) dirs);
+  g_autoptr(GPtrArray) transports = NULL;
+  g_autoptr(GPtrArray) bodies = NULL;
+  g_auto(GStrv) failures = NULL;
+
+  /* Listing loads the modules, as a lookup does: no load_plugins() before. */
+  transports = httplib_registry_list_transports (registry);
+  bodies = httplib_registry_list_body_sources (registry);
+  ck_assert_msg (transports->len == 4, "expected 4 transports (tcp, tls, tunnel, unix), got %u",
+                 transports->len);
+  ck_assert_msg (bodies->len == 2, "expected 2 body sources (bytes, fd), got %u", bodies->len);
+  /* Sorted by name. */
+  for (guint i = 0; i < 4; i++)
+    check_built_in_entry (transports->pdata[i], &built_in_rows[i]);
+  for (guint i = 0; i < 2; i++)
+    check_built_in_entry (bodies->pdata[i], &built_in_rows[4 + i]);
+
+  failures = httplib_registry_get_load_failures (registry);
+  ck_assert_msg (failures != NULL && failures[0] == NULL,
+                 "expected no load failures, got \"%s\"", failures ? failures[0] : "NULL");
+}
+END_TEST
+
+START_TEST (test_list_application_types)
+{
+  g_autoptr(HttplibRegistry) registry = httplib_registry_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) transports = NULL;
+  g_autoptr(GPtrArray) bodies = NULL;
+  HttplibPluginEntry *entry;
+
+  transports = httplib_registry_list_transports (registry);
+  ck_assert_msg (transports->len == 0, "expected an empty registry to list nothing, got %u",
+                 transports->len);
+  g_clear_pointer (&transports, g_ptr_array_unref);
+
+  httplib_registry_register_transport (registry, "zeta", TEST_TYPE_OTHER_TRANSPORT, &error);
+  httplib_assert_no_error (error);
+  httplib_registry_register_transport (registry, "alpha", TEST_TYPE_NULL_TRANSPORT, &error);
+  httplib_assert_no_error (error);
+  httplib_registry_register_body_source (registry, "alpha", TEST_TYPE_NULL_BODY_SOURCE, &error);
+  httplib_assert_no_error (error);
+
+  transports = httplib_registry_list_transports (registry);
+  ck_assert_msg (transports->len == 2, "expected 2 transports, got %u", transports->len);
+  entry = transports->pdata[0];
+  ck_assert_str_eq (httplib_plugin_entry_get_name (entry), "alpha");
+  ck_assert_str_eq (httplib_plugin_entry_get_name (transports->pdata[1]), "zeta");
+  ck_assert_msg (httplib_plugin_entry_get_gtype (entry) == TEST_TYPE_NULL_TRANSPORT,
+                 "expected alpha to be %s, got %s", g_type_name (TEST_TYPE_NULL_TRANSPORT),
+                 httplib_plugin_entry_get_type_name (entry));
+  ck_assert_msg (httplib_plugin_entry_get_module_path (entry) == NULL,
+                 "expected no module for an application's type, got %s",
+                 httplib_plugin_entry_get_module_path (entry));
+  ck_assert_msg (httplib_plugin_entry_get_module_name (entry) == NULL,
+                 "expected no module name for an application's type, got %s",
+                 httplib_plugin_entry_get_module_name (entry));
+  ck_assert_str_eq (httplib_plugin_entry_get_origin (entry), "the application");
+
+  bodies = httplib_registry_list_body_sources (registry);
+  ck_assert_msg (bodies->len == 1, "expected 1 body source, got %u", bodies->len);
+  ck_assert_msg (httplib_plugin_entry_get_kind (bodies->pdata[0]) ==
+                 HTTPLIB_PLUGIN_KIND_BODY_SOURCE, "expected the kind BODY_SOURCE");
+
+  /* An entry is a value that outlives the registry's references. */
+  entry = httplib_plugin_entry_ref (entry);
+  g_clear_pointer (&transports, g_ptr_array_unref);
+  ck_assert_str_eq (httplib_plugin_entry_get_name (entry), "alpha");
+  httplib_plugin_entry_unref (entry);
+
+  ck_assert_msg (G_TYPE_IS_BOXED (HTTPLIB_TYPE_PLUGIN_ENTRY), "expected a boxed type");
+}
+END_TEST
+
+/* --- modules of tests/modules/ --- */
+
+/* A folder holding the tcp module and the given test module under file_name
+ * (which sorts after tcp's); returns the test module's path there. */
+static char *
+folder_with_test_module (const char  *module,
+                         const char  *file_name,
+                         const char **dir_out,
+                         char       **tcp_out)
+{
+  const char *dir = make_tmp_dir ();
+  g_autofree char *tcp_name = NULL;
+  g_autofree char *tcp = find_module ("tcp", &tcp_name);
+
+  link_file (dir, tcp_name, tcp);
+  link_file (dir, file_name, module);
+  *dir_out = dir;
+  *tcp_out = g_build_filename (dir, tcp_name, NULL);
+  return g_build_filename (dir, file_name, NULL);
+}
+
+/* A module built for another plugin API version is refused by name, and
+ * does not stop the others. The refusal is reported by load_plugins(),
+ * by get_load_failures() and by every failed lookup; lookups that succeed
+ * say nothing of it. */
+START_TEST (test_api_version_mismatch)
+{
+  const char *dir;
+  g_autofree char *tcp = NULL;
+  /* "a-" sorts before tcp's file: the load goes on after the refusal. */
+  g_autofree char *module = folder_with_test_module (TEST_MODULE_BAD_VERSION_PATH,
+                                                     "a-bad-version." G_MODULE_SUFFIX,
+                                                     &dir, &tcp);
+  const char *dirs[] = { dir, NULL };
+  g_autoptr(HttplibRegistry) registry = httplib_registry_new (dirs);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) transports = NULL;
+  g_autofree char *expected = g_strdup_printf ("%s: built for plugin API %u, this library has %u",
+                                               module, HTTPLIB_PLUGIN_API_VERSION + 1,
+                                               HTTPLIB_PLUGIN_API_VERSION);
+  g_auto(GStrv) failures = NULL;
+  GType type;
+
+  ck_assert_msg (!httplib_registry_load_plugins (registry, &error),
+                 "expected the module built for API %u to fail the load, got TRUE",
+                 HTTPLIB_PLUGIN_API_VERSION + 1);
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN);
+  ck_assert_str_eq (error->message, expected);
+  g_clear_error (&error);
+
+  /* Its register function never ran. */
+  type = httplib_registry_lookup_transport (registry, "test-bad-version", &error);
+  ck_assert_msg (type == G_TYPE_INVALID, "expected the refused module's transport to be "
+                 "unknown, got %s", g_type_name (type));
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN);
+  assert_contains (error->message, "'test-bad-version'");
+  assert_contains (error->message, expected);
+  g_clear_error (&error);
+
+  /* The module beside it loaded. */
+  type = httplib_registry_lookup_transport (registry, "tcp", &error);
+  httplib_assert_no_error (error);
+  ck_assert_str_eq (g_type_name (type), "HttplibTcpTransport");
+  transports = httplib_registry_list_transports (registry);
+  ck_assert_msg (transports->len == 1, "expected only tcp listed, got %u entries",
+                 transports->len);
+  ck_assert_str_eq (httplib_plugin_entry_get_module_path (transports->pdata[0]), tcp);
+
+  failures = httplib_registry_get_load_failures (registry);
+  ck_assert_msg (g_strv_length (failures) == 1, "expected one failure, got %u",
+                 g_strv_length (failures));
+  ck_assert_str_eq (failures[0], expected);
+
+  /* Asking again gives the same answer: nothing is loaded twice. */
+  ck_assert_msg (!httplib_registry_load_plugins (registry, &error),
+                 "expected a second load to report the failure again, got TRUE");
+  ck_assert_str_eq (error->message, expected);
+}
+END_TEST
+
+/* A module registering a name another module took: that name is refused and
+ * named with both files; its other names register. */
+START_TEST (test_module_name_clash)
+{
+  const char *dir;
+  g_autofree char *tcp = NULL;
+  g_autofree char *module = folder_with_test_module (TEST_MODULE_CLASH_PATH,
+                                                     "z-clash." G_MODULE_SUFFIX, &dir, &tcp);
+  const char *dirs[] = { dir, NULL };
+  g_autoptr(HttplibRegistry) registry = httplib_registry_new (dirs);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) transports = NULL;
+  GType type;
+
+  ck_assert_msg (!httplib_registry_load_plugins (registry, &error),
+                 "expected the clash to fail the load, got TRUE");
+  httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_PLUGIN);
+  assert_contains (error->message, module);
+  assert_contains (error->message, "transport 'tcp' is already registered");
+  assert_contains (error->message, "HttplibTcpTransport");
+  assert_contains (error->message, tcp);
+  g_clear_error (&error);
+
+  type = httplib_registry_lookup_transport (registry, "tcp", &error);
+  httplib_assert_no_error (error);
+  ck_assert_str_eq (g_type_name (type), "HttplibTcpTransport");
+
+  transports = httplib_registry_list_transports (registry);
+  ck_assert_msg (transports->len == 2, "expected tcp and test-clash-extra, got %u entries",
+                 transports->len);
+  ck_assert_str_eq (httplib_plugin_entry_get_name (transports->pdata[1]), "test-clash-extra");
+  ck_assert_str_eq (httplib_plugin_entry_get_type_name (transports->pdata[1]),
+                    "TestClashTransport");
+  ck_assert_str_eq (httplib_plugin_entry_get_module_path (transports->pdata[1]), module);
+  ck_assert_str_eq (httplib_plugin_entry_get_module_name (transports->pdata[1]), "test-clash");
+}
+END_TEST
+
+/* A module may replace a name through the same door, with the flag. */
+START_TEST (test_module_replaces)
+{
+  const char *dir;
+  g_autofree char *tcp = NULL;
+  g_autofree char *module = folder_with_test_module (TEST_MODULE_REPLACE_PATH,
+                                                     "z-replace." G_MODULE_SUFFIX, &dir, &tcp);
+  const char *dirs[] = { dir, NULL };
+  g_autoptr(HttplibRegistry) registry = httplib_registry_new (dirs);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) transports = NULL;
+  GType type;
+
+  ck_assert_msg (httplib_registry_load_plugins (registry, &error),
+                 "expected the replacement to load cleanly, got %s",
+                 error ? error->message : "FALSE without an error");
+  type = httplib_registry_lookup_transport (registry, "tcp", &error);
+  httplib_assert_no_error (error);
+  ck_assert_str_eq (g_type_name (type), "TestReplaceTransport");
+
+  transports = httplib_registry_list_transports (registry);
+  ck_assert_msg (transports->len == 1, "expected only tcp, got %u entries", transports->len);
+  ck_assert_str_eq (httplib_plugin_entry_get_module_path (transports->pdata[0]), module);
+  ck_assert_str_eq (httplib_plugin_entry_get_module_name (transports->pdata[0]), "test-replace");
 }
 END_TEST
 
@@ -878,6 +1294,21 @@ registry_suite (void)
   tcase_add_loop_test (tc, test_register_wrong_type, 0, G_N_ELEMENTS (wrong_type_rows));
   tcase_add_test (tc, test_register_twice);
   tcase_add_test (tc, test_register_empty_name);
+  tcase_add_test (tc, test_register_replace);
+  tcase_add_test (tc, test_register_replace_checks);
+  tcase_add_test (tc, test_register_over_module);
+  suite_add_tcase (suite, tc);
+
+  tc = tcase_create ("list");
+  tcase_add_test (tc, test_list_built_in);
+  tcase_add_test (tc, test_list_application_types);
+  suite_add_tcase (suite, tc);
+
+  tc = tcase_create ("modules");
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_api_version_mismatch);
+  tcase_add_test (tc, test_module_name_clash);
+  tcase_add_test (tc, test_module_replaces);
   suite_add_tcase (suite, tc);
 
   tc = tcase_create ("body-source");

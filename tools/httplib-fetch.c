@@ -4,7 +4,8 @@
  *
  * Sends one request (or --repeat N on one kept-alive connection) to an
  * http:// or https:// URL, directly or through a CONNECT proxy, and writes
- * the body to standard output or a file. Every failure is one line on
+ * the body to standard output or a file. `httplib-fetch --list-plugins`
+ * prints the transports and body sources the registry has instead. Every failure is one line on
  * standard error, "httplib-fetch: <what>: <message>", and an exit status
  * per class of error (see FetchExit, the man page and the README).
  */
@@ -59,6 +60,7 @@ static gboolean opt_trace;
 static int opt_repeat = -1;
 static gboolean opt_fail;
 static gboolean opt_version;
+static gboolean opt_list_plugins;
 static char **opt_rest;
 
 static const GOptionEntry entries[] = {
@@ -104,6 +106,8 @@ static const GOptionEntry entries[] = {
     "Exit with status 9, without the body, on a 4xx or 5xx status", NULL },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
     "Print the version and exit", NULL },
+  { "list-plugins", 0, 0, G_OPTION_ARG_NONE, &opt_list_plugins,
+    "Print every transport and body source with the file it came from, and exit", NULL },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_rest, NULL, "URL" },
   { NULL }
 };
@@ -132,6 +136,51 @@ fail (FetchExit   status,
   g_strdelimit (message, "\r\n", ' ');
   fprintf (stderr, "httplib-fetch: %s: %s\n", what, message);
   return status;
+}
+
+/* --- --list-plugins --- */
+
+/* One table row per registered name, with the module file it came from;
+ * then the folders searched; modules that failed go to stderr (status 1). */
+static FetchExit
+list_plugins (void)
+{
+  HttplibRegistry *registry = httplib_registry_get_default ();
+  g_autoptr(GPtrArray) transports = httplib_registry_list_transports (registry);
+  g_autoptr(GPtrArray) bodies = httplib_registry_list_body_sources (registry);
+  g_auto(GStrv) failures = httplib_registry_get_load_failures (registry);
+  const char * const *dirs = httplib_registry_get_plugin_dirs (registry);
+  GPtrArray *lists[] = { transports, bodies };
+  const char *kinds[] = { "transport", "body-source" };
+  int name_width = (int) strlen ("NAME"), type_width = (int) strlen ("TYPE");
+
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; i < lists[l]->len; i++)
+      {
+        name_width = MAX (name_width,
+                          (int) strlen (httplib_plugin_entry_get_name (lists[l]->pdata[i])));
+        type_width = MAX (type_width,
+                          (int) strlen (httplib_plugin_entry_get_type_name (lists[l]->pdata[i])));
+      }
+
+  printf ("%-11s  %-*s  %-*s  %s\n", "KIND", name_width, "NAME", type_width, "TYPE", "FILE");
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; i < lists[l]->len; i++)
+      {
+        HttplibPluginEntry *entry = lists[l]->pdata[i];
+
+        printf ("%-11s  %-*s  %-*s  %s\n", kinds[l],
+                name_width, httplib_plugin_entry_get_name (entry),
+                type_width, httplib_plugin_entry_get_type_name (entry),
+                httplib_plugin_entry_get_origin (entry));
+      }
+  printf ("\nPlugin folders searched, in order:\n");
+  for (guint i = 0; dirs[i] != NULL; i++)
+    printf ("  %s\n", dirs[i]);
+
+  for (guint i = 0; failures[i] != NULL; i++)
+    fail (FETCH_EXIT_LOCAL, "plugin", "%s", failures[i]);
+  return failures[0] != NULL ? FETCH_EXIT_LOCAL : FETCH_EXIT_OK;
 }
 
 /* Where in the exchange an error came from. */
@@ -657,6 +706,8 @@ main (int    argc,
               HTTPLIB_MAJOR_VERSION, HTTPLIB_MINOR_VERSION, HTTPLIB_MICRO_VERSION);
       return FETCH_EXIT_OK;
     }
+  if (opt_list_plugins)
+    return list_plugins ();
 
   g_log_set_handler ("Httplib", G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO,
                      on_debug_log, NULL);

@@ -237,6 +237,11 @@ HTTPLIB_AVAILABLE_IN_ALL
 void      httplib_connection_set_transport   (HttplibConnection *connection,
                                               const char        *name);
 HTTPLIB_AVAILABLE_IN_ALL
+HttplibTransport *httplib_connection_get_transport_instance (HttplibConnection *connection);
+HTTPLIB_AVAILABLE_IN_ALL
+void      httplib_connection_set_transport_instance (HttplibConnection *connection,
+                                                     HttplibTransport  *transport);
+HTTPLIB_AVAILABLE_IN_ALL
 HttplibConnectionState httplib_connection_get_state (HttplibConnection *connection);
 
 HTTPLIB_AVAILABLE_IN_ALL

@@ -70,8 +70,9 @@ G_BEGIN_DECLS
  * @HTTPLIB_ERROR_TLS: the TLS layer failed: the handshake (the message
  *   carries GnuTLS's reason), a record, or TLS settings that cannot be
  *   loaded (a CA or key file, a priority string)
- * @HTTPLIB_ERROR_PLUGIN: no plugin of that name is registered, or a plugin
- *   module could not be loaded
+ * @HTTPLIB_ERROR_PLUGIN: no plugin of that name is registered, a plugin
+ *   module could not be loaded or register a name, or a transport was
+ *   misused (a [class@ReplayTransport] whose script ran out)
  * @HTTPLIB_ERROR_CERTIFICATE: the server's certificate failed verification:
  *   untrusted issuer, self-signed, expired, not yet valid, or not valid for
  *   the host name; the message says which (Python's

@@ -7,10 +7,26 @@
 
 #include <glib-object.h>
 #include <httplib/httplib-version.h>
+#include <httplib/httplib-plugin-entry.h>
 
 G_BEGIN_DECLS
 
 #define HTTPLIB_TYPE_REGISTRY (httplib_registry_get_type ())
+
+/**
+ * HttplibRegisterFlags:
+ * @HTTPLIB_REGISTER_FLAGS_NONE: a name that is already registered is an
+ *   error
+ * @HTTPLIB_REGISTER_FLAGS_REPLACE: a name that is already registered is
+ *   given to the new type; connections opened earlier keep the old one
+ *
+ * How httplib_registry_register_transport_full() and
+ * httplib_registry_register_body_source_full() treat a name that is taken.
+ */
+typedef enum { /*< flags >*/
+  HTTPLIB_REGISTER_FLAGS_NONE = 0,
+  HTTPLIB_REGISTER_FLAGS_REPLACE = 1 << 0,
+} HttplibRegisterFlags;
 
 HTTPLIB_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (HttplibRegistry, httplib_registry, HTTPLIB, REGISTRY, GObject)
@@ -80,6 +96,18 @@ gboolean         httplib_registry_register_body_source (HttplibRegistry *registr
                                                         GType            type,
                                                         GError         **error);
 HTTPLIB_AVAILABLE_IN_ALL
+gboolean         httplib_registry_register_transport_full   (HttplibRegistry      *registry,
+                                                             const char           *name,
+                                                             GType                 type,
+                                                             HttplibRegisterFlags  flags,
+                                                             GError              **error);
+HTTPLIB_AVAILABLE_IN_ALL
+gboolean         httplib_registry_register_body_source_full (HttplibRegistry      *registry,
+                                                             const char           *name,
+                                                             GType                 type,
+                                                             HttplibRegisterFlags  flags,
+                                                             GError              **error);
+HTTPLIB_AVAILABLE_IN_ALL
 GType            httplib_registry_lookup_transport     (HttplibRegistry *registry,
                                                         const char      *name,
                                                         GError         **error);
@@ -92,5 +120,11 @@ gboolean         httplib_registry_load_plugins         (HttplibRegistry *registr
                                                         GError         **error);
 HTTPLIB_AVAILABLE_IN_ALL
 const char * const *httplib_registry_get_plugin_dirs   (HttplibRegistry *registry);
+HTTPLIB_AVAILABLE_IN_ALL
+GPtrArray       *httplib_registry_list_transports      (HttplibRegistry *registry);
+HTTPLIB_AVAILABLE_IN_ALL
+GPtrArray       *httplib_registry_list_body_sources    (HttplibRegistry *registry);
+HTTPLIB_AVAILABLE_IN_ALL
+GStrv            httplib_registry_get_load_failures    (HttplibRegistry *registry);
 
 G_END_DECLS

@@ -12,7 +12,9 @@
 #include <httplib/httplib-endpoint.h>
 #include <httplib/httplib-transport.h>
 #include <httplib/httplib-body-source.h>
+#include <httplib/httplib-plugin-entry.h>
 #include <httplib/httplib-registry.h>
+#include <httplib/httplib-replay-transport.h>
 #include <httplib/httplib-response.h>
 #include <httplib/httplib-connection.h>
 #include <httplib/httplib-enum-types.h>

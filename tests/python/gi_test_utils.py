@@ -22,6 +22,28 @@ def new_connection(port):
     return conn
 
 
+class Loop:
+    """Runs a GLib.MainLoop until a callback stores a result (10 s at most):
+    pass loop.done as an async call's callback, then loop.wait()."""
+
+    def __init__(self):
+        self.loop = GLib.MainLoop()
+        self.result = None
+
+    def done(self, source, result):
+        self.result = (source, result)
+        self.loop.quit()
+
+    def wait(self):
+        timer = GLib.timeout_add_seconds(10, self.loop.quit)
+        self.loop.run()
+        if self.result is None:
+            raise AssertionError("the async call did not finish within 10 s")
+        GLib.source_remove(timer)
+        result, self.result = self.result, None
+        return result
+
+
 def expect_error(domain, code, func, *args):
     """Calls func(*args), which must raise GLib.Error in domain with code;
     returns the error."""

@@ -94,3 +94,71 @@ test_assert_received_prefix (TestServer *server,
   g_free (got);
   g_bytes_unref (all);
 }
+
+/* --- the async calls, on the thread-default main context --- */
+
+void
+test_on_async_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+on_async_tick (gpointer user_data)
+{
+  (*(guint *) user_data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+GAsyncResult *
+test_wait_for_result (GAsyncResult **slot)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+  GSource *tick = g_timeout_source_new (100);
+  guint ticks = 0;
+
+  g_source_set_callback (tick, on_async_tick, &ticks, NULL);
+  g_source_attach (tick, context);
+  while (*slot == NULL && ticks < 300)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (tick);
+  g_source_unref (tick);
+  ck_assert_msg (*slot != NULL, "the async call did not finish within 30 s");
+  return g_steal_pointer (slot);
+}
+
+gboolean
+test_async_request (HttplibConnection *conn, const char *method, const char *url,
+                    HttplibBodySource *body, HttplibHeaders *headers,
+                    GCancellable *cancellable, GError **error)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  httplib_connection_request_async (conn, method, url, body, headers, cancellable,
+                                    test_on_async_done, &slot);
+  result = test_wait_for_result (&slot);
+  return httplib_connection_request_finish (conn, result, error);
+}
+
+HttplibResponse *
+test_async_get_response (HttplibConnection *conn, GCancellable *cancellable, GError **error)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  httplib_connection_get_response_async (conn, cancellable, test_on_async_done, &slot);
+  result = test_wait_for_result (&slot);
+  return httplib_connection_get_response_finish (conn, result, error);
+}
+
+GBytes *
+test_async_read_all (HttplibResponse *resp, GCancellable *cancellable, GError **error)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  httplib_response_read_all_async (resp, cancellable, test_on_async_done, &slot);
+  result = test_wait_for_result (&slot);
+  return httplib_response_read_all_finish (resp, result, error);
+}

@@ -27,4 +27,22 @@ void               test_assert_message_has (const GError *error, const char *nee
 void               test_assert_received_prefix (TestServer *server, guint index,
                                                 const char *prefix);
 
+/* Iterates the thread-default main context until *slot is set (30 s at
+ * most, else the test fails) and takes it; pass test_on_async_done and
+ * slot as an async call's callback and user data. */
+GAsyncResult      *test_wait_for_result    (GAsyncResult **slot);
+void               test_on_async_done      (GObject *source, GAsyncResult *result,
+                                            gpointer slot);
+
+/* The async calls, each run on the thread-default main context until it
+ * finishes (30 s at most, else the test fails). */
+gboolean           test_async_request      (HttplibConnection *conn, const char *method,
+                                            const char *url, HttplibBodySource *body,
+                                            HttplibHeaders *headers, GCancellable *cancellable,
+                                            GError **error);
+HttplibResponse   *test_async_get_response (HttplibConnection *conn, GCancellable *cancellable,
+                                            GError **error);
+GBytes            *test_async_read_all     (HttplibResponse *resp, GCancellable *cancellable,
+                                            GError **error);
+
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define RELAY_SIZE    65536
 #define MAX_CONNECTS  8      /* CONNECT requests one REQUIRE_AUTH connection may send */
@@ -64,7 +65,18 @@ origin_connect (TestConn *conn, const char *host, guint16 port)
   return g_steal_pointer (&socket);
 }
 
-/* Copies both ways until one side ends; closes both. */
+/* SO_LINGER 0: closing sends a RST. */
+static void
+reset_socket (GSocket *socket)
+{
+  struct linger lg = { 1, 0 };
+
+  if (setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_LINGER, &lg, sizeof lg) != 0)
+    g_printerr ("test-proxy: SO_LINGER: %s\n", g_strerror (errno));
+}
+
+/* Copies both ways until one side ends; closes both, or resets the peer of
+ * a side that failed. */
 static void
 relay (TestConn *conn, GSocket *origin)
 {
@@ -76,6 +88,7 @@ relay (TestConn *conn, GSocket *origin)
   GPollFD fds[3] = { { 0 } };
   guint n_fds = 2;
   gboolean ok;
+  int failed = -1;  /* the side whose socket failed: its peer is reset */
 
   ok = client != NULL &&
        send_all (origin, g_bytes_get_data (pending, NULL), g_bytes_get_size (pending), cancellable);
@@ -113,6 +126,8 @@ relay (TestConn *conn, GSocket *origin)
               g_error_free (error);
               continue;
             }
+          if (got < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            failed = (int) i;
           g_clear_error (&error);
           if (got <= 0)
             ok = FALSE;
@@ -121,14 +136,20 @@ relay (TestConn *conn, GSocket *origin)
               if (i == 0)
                 test_conn_record_received (conn, buf, (gsize) got);
               ok = send_all (sockets[1 - i], buf, (gsize) got, cancellable);
+              if (!ok && !g_cancellable_is_cancelled (cancellable))
+                failed = (int) (1 - i);
             }
         }
     }
 
   if (n_fds == 3)
     g_cancellable_release_fd (cancellable);
+  if (failed == 0)
+    reset_socket (origin);
   g_socket_shutdown (origin, FALSE, TRUE, NULL);
   g_socket_close (origin, NULL);
+  if (failed == 1)
+    test_conn_reset (conn);
   test_conn_close (conn);
 }
 
@@ -336,6 +357,9 @@ proxy_handler (TestConn *conn, guint index, gpointer user_data)
         case TEST_PROXY_CLOSE:
           test_conn_close (conn);
           return;
+        case TEST_PROXY_RESET:
+          test_conn_reset (conn);
+          return;
         case TEST_PROXY_REQUIRE_AUTH:
           if (authorized (proxy, request))
             {
@@ -375,7 +399,7 @@ test_proxy_new (const TestProxyStep *steps, gsize n_steps, const char *expected_
     {
       TestProxyAction action = steps[i].action;
 
-      g_return_val_if_fail (action <= TEST_PROXY_REQUIRE_AUTH, NULL);
+      g_return_val_if_fail (action <= TEST_PROXY_RESET, NULL);
       g_return_val_if_fail (steps[i].reply != NULL || (action != TEST_PROXY_REPLY_CLOSE &&
                                                        action != TEST_PROXY_REPLY_THEN_RELAY), NULL);
       g_return_val_if_fail (expected_auth != NULL || action != TEST_PROXY_REQUIRE_AUTH, NULL);

@@ -55,6 +55,8 @@ typedef enum {
    * TUNNEL (reply as there); any other gets TEST_PROXY_407 and the proxy
    * reads the next CONNECT on the same connection (at most 8 in all) */
   TEST_PROXY_REQUIRE_AUTH,
+  /* read the request, reset the connection without answering */
+  TEST_PROXY_RESET,
 } TestProxyAction;
 
 typedef struct {
@@ -81,7 +83,9 @@ guint       test_proxy_get_n_tunnels  (TestServer          *proxy);
  * "127.0.0.1" or "::1" only) and copies bytes both ways, starting with
  * those received but not yet read from conn, until either side closes (a
  * half-close too) or fails, nothing moves for TEST_SERVER_IO_TIMEOUT
- * seconds, or the server is freed; then closes both. The bytes from conn's
+ * seconds, or the server is freed; then closes both, or, when one side
+ * failed (a reset), resets the other, as a transparent tunnel would. The
+ * bytes from conn's
  * peer go to test_server_get_received() too. TRUE once connected; FALSE,
  * with conn left open, when host is not allowed or the connection failed. */
 gboolean    test_conn_relay           (TestConn            *conn,

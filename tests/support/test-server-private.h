@@ -26,6 +26,19 @@ void          test_conn_record_received  (TestConn     *conn,
                                           const guint8 *data,
                                           gsize         len);
 
+/* A server on 127.0.0.1, plain or TLS (options non-NULL), bound to its port
+ * but not listening: connecting to it is refused until
+ * test_server_start_listening(). */
+TestServer   *test_server_new_unlistened     (TestServerHandler     handler,
+                                              gpointer              user_data,
+                                              const TestTlsOptions *options);
+gboolean      test_server_start_listening    (TestServer           *server);
+
+/* For a TLS server in no_handshake mode: runs the server side of the
+ * handshake now, on bytes nobody read yet, and records it like one run at
+ * accept. Every test_conn_*() call works on decrypted bytes afterwards. */
+gboolean      test_conn_start_tls            (TestConn             *conn);
+
 /* notify is called on the user_data once the server thread stopped. */
 void          test_server_set_user_data_free (TestServer     *server,
                                               GDestroyNotify  notify);

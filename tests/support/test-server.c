@@ -672,6 +672,19 @@ tls_handshake (TestConn *conn)
   return rc >= 0;
 }
 
+gboolean
+test_conn_start_tls (TestConn *conn)
+{
+  g_return_val_if_fail (conn != NULL && conn->server->tls != NULL, FALSE);
+  g_return_val_if_fail (conn->server->tls->no_handshake && conn->session == NULL, FALSE);
+
+  if (conn->failed || conn->closed)
+    return FALSE;
+  /* bytes read before belong to the handshake */
+  g_return_val_if_fail (conn->pending->len == 0, FALSE);
+  return tls_handshake (conn);
+}
+
 static void
 tls_free (TestTls *tls)
 {
@@ -822,10 +835,12 @@ unix_address_new (const char *path)
 }
 
 /* Takes tls (NULL: plain TCP) when it returns a server. address is an IP
- * literal, or for G_SOCKET_FAMILY_UNIX the path of the socket to make. */
+ * literal, or for G_SOCKET_FAMILY_UNIX the path of the socket to make.
+ * Without listen, the socket is only bound: test_server_start_listening()
+ * does the rest. */
 static TestServer *
 server_new (GSocketFamily family, const char *address,
-            TestServerHandler handler, gpointer user_data, TestTls *tls)
+            TestServerHandler handler, gpointer user_data, TestTls *tls, gboolean listen)
 {
   TestServer *server;
   GSocket *listener;
@@ -862,7 +877,7 @@ server_new (GSocketFamily family, const char *address,
     }
 
   if (!g_socket_bind (listener, addr, FALSE, &error) ||
-      !g_socket_listen (listener, &error))
+      (listen && !g_socket_listen (listener, &error)))
     {
       g_printerr ("test-server: listen on %s: %s\n", address, error->message);
       g_error_free (error);
@@ -900,26 +915,59 @@ server_new (GSocketFamily family, const char *address,
   server->tls = tls;
   g_object_unref (bound);
 
+  if (listen)
+    server->thread = g_thread_new ("test-server", server_thread, server);
+  return server;
+}
+
+gboolean
+test_server_start_listening (TestServer *server)
+{
+  GError *error = NULL;
+
+  g_return_val_if_fail (server != NULL && server->thread == NULL, FALSE);
+
+  if (!g_socket_listen (server->listener, &error))
+    {
+      g_printerr ("test-server: listen: %s\n", error->message);
+      g_error_free (error);
+      return FALSE;
+    }
   server->thread = g_thread_new ("test-server", server_thread, server);
+  return TRUE;
+}
+
+TestServer *
+test_server_new_unlistened (TestServerHandler handler, gpointer user_data,
+                            const TestTlsOptions *options)
+{
+  TestTls *tls = NULL;
+  TestServer *server;
+
+  if (options != NULL && (tls = tls_new (options)) == NULL)
+    return NULL;
+  server = server_new (G_SOCKET_FAMILY_IPV4, "127.0.0.1", handler, user_data, tls, FALSE);
+  if (server == NULL && tls != NULL)
+    tls_free (tls);
   return server;
 }
 
 TestServer *
 test_server_new (TestServerHandler handler, gpointer user_data)
 {
-  return server_new (G_SOCKET_FAMILY_IPV4, "127.0.0.1", handler, user_data, NULL);
+  return server_new (G_SOCKET_FAMILY_IPV4, "127.0.0.1", handler, user_data, NULL, TRUE);
 }
 
 TestServer *
 test_server_new_ipv6 (TestServerHandler handler, gpointer user_data)
 {
-  return server_new (G_SOCKET_FAMILY_IPV6, "::1", handler, user_data, NULL);
+  return server_new (G_SOCKET_FAMILY_IPV6, "::1", handler, user_data, NULL, TRUE);
 }
 
 TestServer *
 test_server_new_unix (const char *path, TestServerHandler handler, gpointer user_data)
 {
-  return server_new (G_SOCKET_FAMILY_UNIX, path, handler, user_data, NULL);
+  return server_new (G_SOCKET_FAMILY_UNIX, path, handler, user_data, NULL, TRUE);
 }
 
 static TestServer *
@@ -936,7 +984,7 @@ tls_server_new (GSocketFamily family, const char *address, TestServerHandler han
   tls = tls_new (options);
   if (tls == NULL)
     return NULL;
-  server = server_new (family, address, handler, user_data, tls);
+  server = server_new (family, address, handler, user_data, tls, TRUE);
   if (server == NULL)
     tls_free (tls);
   return server;
@@ -965,6 +1013,8 @@ test_server_free (TestServer *server)
     return;
 
   g_cancellable_cancel (server->cancellable);
+  if (server->thread == NULL)
+    server->thread_done = TRUE;  /* never listened */
 
   deadline = g_get_monotonic_time () + STOP_WAIT_S * G_TIME_SPAN_SECOND;
   g_mutex_lock (&server->lock);
@@ -977,7 +1027,8 @@ test_server_free (TestServer *server)
   if (!done)
     ck_abort_msg ("test server thread did not stop within %d s", STOP_WAIT_S);
 
-  g_thread_join (server->thread);
+  if (server->thread != NULL)
+    g_thread_join (server->thread);
   if (server->user_data_free != NULL)
     server->user_data_free (server->user_data);
   g_socket_close (server->listener, NULL);
