@@ -8,9 +8,9 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 seconds=${1:-60}
 
-# No -Dwerror here: clang warns where gcc, which CI's werror builds use, does not.
+# Warnings as errors here too: clang's set differs from gcc's.
 if [ ! -d _build-fuzz ]; then
-  CC=clang-14 meson setup _build-fuzz -Dfuzzing=enabled -Dtests=disabled -Dintrospection=disabled \
+  CC=clang-14 meson setup _build-fuzz -Dwerror=true -Dfuzzing=enabled -Dtests=disabled -Dintrospection=disabled \
     -Dvapi=disabled -Ddocs=disabled --buildtype=debugoptimized \
     -Db_sanitize=address,undefined -Db_lundef=false >_build-fuzz.setup.log 2>&1 ||
     { cat _build-fuzz.setup.log; exit 1; }

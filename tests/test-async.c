@@ -19,82 +19,15 @@
 
 /* --- running the main loop until a call finishes --- */
 
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static gboolean
-on_tick (gpointer user_data)
-{
-  (*(guint *) user_data)++;
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the thread-default context until *slot is set (30 s at most). */
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  GMainContext *context = g_main_context_get_thread_default ();
-  GSource *tick = g_timeout_source_new (100);
-  guint ticks = 0;
-
-  g_source_set_callback (tick, on_tick, &ticks, NULL);
-  g_source_attach (tick, context);
-  while (*slot == NULL && ticks < 300)
-    g_main_context_iteration (context, TRUE);
-  g_source_destroy (tick);
-  g_source_unref (tick);
-  ck_assert_msg (*slot != NULL, "the async call did not finish within 30 s");
-  return g_steal_pointer (slot);
-}
-
 static gboolean
 do_connect (HttplibConnection *conn, GCancellable *cancellable, GError **error)
 {
   GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  httplib_connection_connect_async (conn, cancellable, on_done, &slot);
-  result = wait_for (&slot);
+  httplib_connection_connect_async (conn, cancellable, test_on_async_done, &slot);
+  result = test_wait_for_result (&slot);
   return httplib_connection_connect_finish (conn, result, error);
-}
-
-static gboolean
-do_request (HttplibConnection *conn, const char *method, const char *url,
-            HttplibBodySource *body, HttplibHeaders *headers,
-            GCancellable *cancellable, GError **error)
-{
-  GAsyncResult *slot = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-
-  httplib_connection_request_async (conn, method, url, body, headers, cancellable,
-                                    on_done, &slot);
-  result = wait_for (&slot);
-  return httplib_connection_request_finish (conn, result, error);
-}
-
-static HttplibResponse *
-do_get_response (HttplibConnection *conn, GCancellable *cancellable, GError **error)
-{
-  GAsyncResult *slot = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-
-  httplib_connection_get_response_async (conn, cancellable, on_done, &slot);
-  result = wait_for (&slot);
-  return httplib_connection_get_response_finish (conn, result, error);
-}
-
-static GBytes *
-do_read_all (HttplibResponse *resp, GCancellable *cancellable, GError **error)
-{
-  GAsyncResult *slot = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-
-  httplib_response_read_all_async (resp, cancellable, on_done, &slot);
-  result = wait_for (&slot);
-  return httplib_response_read_all_finish (resp, result, error);
 }
 
 /* request + get_response + read_all, all asserted to succeed. */
@@ -105,13 +38,13 @@ fetch (HttplibConnection *conn, const char *method, const char *url, guint *stat
   g_autoptr(HttplibResponse) resp = NULL;
   g_autoptr(GBytes) body = NULL;
 
-  ck_assert (do_request (conn, method, url, NULL, NULL, NULL, &error));
+  ck_assert (test_async_request (conn, method, url, NULL, NULL, NULL, &error));
   httplib_assert_no_error (error);
-  resp = do_get_response (conn, NULL, &error);
+  resp = test_async_get_response (conn, NULL, &error);
   httplib_assert_no_error (error);
   if (status != NULL)
     *status = httplib_response_get_status (resp);
-  body = do_read_all (resp, NULL, &error);
+  body = test_async_read_all (resp, NULL, &error);
   httplib_assert_no_error (error);
   return g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
 }
@@ -156,9 +89,9 @@ START_TEST (test_connect_and_close)
   /* Already open: nothing to do. */
   ck_assert (do_connect (conn, NULL, &error));
 
-  httplib_connection_close_async (conn, NULL, on_done, &slot);
+  httplib_connection_close_async (conn, NULL, test_on_async_done, &slot);
   ck_assert_int_eq (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_CLOSED);
-  result = wait_for (&slot);
+  result = test_wait_for_result (&slot);
   ck_assert (httplib_connection_close_finish (conn, result, &error));
   /* The server saw the close. */
   ck_assert (test_server_wait_handled (server, 1));
@@ -200,11 +133,11 @@ START_TEST (test_request_bodies)
       g_autoptr(HttplibResponse) resp = NULL;
       g_autoptr(GBytes) body = NULL;
 
-      ck_assert (do_request (conn, "POST", "/form", bodies[i], NULL, NULL, &error));
+      ck_assert (test_async_request (conn, "POST", "/form", bodies[i], NULL, NULL, &error));
       httplib_assert_no_error (error);
-      resp = do_get_response (conn, NULL, &error);
+      resp = test_async_get_response (conn, NULL, &error);
       httplib_assert_no_error (error);
-      body = do_read_all (resp, NULL, &error);
+      body = test_async_read_all (resp, NULL, &error);
       test_assert_bytes_equal (body, "hello", 5, "response body");
     }
 
@@ -255,8 +188,8 @@ START_TEST (test_read_pieces)
       g_autoptr(GBytes) piece = NULL;
       g_autoptr(GError) error = NULL;
 
-      httplib_response_read_async (resp, 4, NULL, on_done, &slot);
-      result = wait_for (&slot);
+      httplib_response_read_async (resp, 4, NULL, test_on_async_done, &slot);
+      result = test_wait_for_result (&slot);
       piece = httplib_response_read_finish (resp, result, &error);
       httplib_assert_no_error (error);
       ck_assert_uint_le (g_bytes_get_size (piece), 4);
@@ -280,7 +213,7 @@ START_TEST (test_incomplete_read)
   g_autoptr(HttplibConnection) conn = test_connect_to (server);
   g_autoptr(HttplibResponse) resp = test_do_request (conn, "GET", "/", NULL, NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = do_read_all (resp, NULL, &error);
+  g_autoptr(GBytes) body = test_async_read_all (resp, NULL, &error);
   g_autoptr(GBytes) partial = NULL;
 
   ck_assert_ptr_null (body);
@@ -303,13 +236,13 @@ START_TEST (test_errors_before_sending)
   g_autoptr(HttplibResponse) resp = NULL;
 
   httplib_headers_append (bad, "X-Bad", "line\r\nbreak");
-  ck_assert (!do_request (conn, "GET", "/", NULL, bad, NULL, &error));
+  ck_assert (!test_async_request (conn, "GET", "/", NULL, bad, NULL, &error));
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_HEADER);
   g_clear_error (&error);
-  ck_assert (!do_request (conn, "GE T", "/", NULL, NULL, NULL, &error));
+  ck_assert (!test_async_request (conn, "GE T", "/", NULL, NULL, NULL, &error));
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_INVALID_URL);
   g_clear_error (&error);
-  resp = do_get_response (conn, NULL, &error);
+  resp = test_async_get_response (conn, NULL, &error);
   ck_assert_ptr_null (resp);
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_RESPONSE_NOT_READY);
   /* Nothing reached the server, and the connection still works. */
@@ -330,7 +263,7 @@ START_TEST (test_connection_refused)
   /* The port is free once its server is gone. */
   g_clear_pointer (&server, test_server_free);
   conn = httplib_connection_new (host, 0, NULL);
-  ck_assert (!do_request (conn, "GET", "/", NULL, NULL, NULL, &error));
+  ck_assert (!test_async_request (conn, "GET", "/", NULL, NULL, NULL, &error));
   httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
   ck_assert_int_eq (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_DISCONNECTED);
 }
@@ -349,28 +282,28 @@ START_TEST (test_overlapping_calls_refused)
   g_autoptr(GError) error = NULL;
   g_autoptr(HttplibResponse) resp = NULL;
 
-  httplib_connection_request_async (conn, "GET", "/one", NULL, NULL, NULL, on_done, &first);
-  httplib_connection_request_async (conn, "GET", "/two", NULL, NULL, NULL, on_done, &second);
-  httplib_connection_get_response_async (conn, NULL, on_done, &third);
+  httplib_connection_request_async (conn, "GET", "/one", NULL, NULL, NULL, test_on_async_done, &first);
+  httplib_connection_request_async (conn, "GET", "/two", NULL, NULL, NULL, test_on_async_done, &second);
+  httplib_connection_get_response_async (conn, NULL, test_on_async_done, &third);
   /* The blocking calls are refused as well. */
   ck_assert (!httplib_connection_request_string (conn, "GET", "/three", NULL, NULL, NULL, &error));
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CANNOT_SEND_REQUEST);
   g_clear_error (&error);
 
-  result = wait_for (&second);
+  result = test_wait_for_result (&second);
   ck_assert (!httplib_connection_request_finish (conn, result, &error));
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_CANNOT_SEND_REQUEST);
   g_clear_error (&error);
   g_clear_object (&result);
-  result = wait_for (&third);
+  result = test_wait_for_result (&third);
   ck_assert_ptr_null (httplib_connection_get_response_finish (conn, result, &error));
   httplib_assert_error (error, HTTPLIB_ERROR, HTTPLIB_ERROR_IMPROPER_CONNECTION_STATE);
   g_clear_error (&error);
   g_clear_object (&result);
 
-  result = wait_for (&first);
+  result = test_wait_for_result (&first);
   ck_assert (httplib_connection_request_finish (conn, result, &error));
-  resp = do_get_response (conn, NULL, &error);
+  resp = test_async_get_response (conn, NULL, &error);
   httplib_assert_no_error (error);
   test_assert_body (resp, "hello");
   ck_assert (test_server_wait_handled (server, 0) || TRUE);
@@ -416,20 +349,20 @@ check_cancel_while_reading (const char *partial_reply, gboolean read_body)
   g_autofree char *again = NULL;
   GThread *canceller;
 
-  ck_assert (do_request (conn, "GET", "/", NULL, NULL, NULL, &error));
+  ck_assert (test_async_request (conn, "GET", "/", NULL, NULL, NULL, &error));
   canceller = test_cancel_later (cancellable, 150);
   if (read_body)
     {
       g_autoptr(GBytes) body = NULL;
 
-      resp = do_get_response (conn, NULL, &error);
+      resp = test_async_get_response (conn, NULL, &error);
       httplib_assert_no_error (error);
-      body = do_read_all (resp, cancellable, &error);
+      body = test_async_read_all (resp, cancellable, &error);
       ck_assert_ptr_null (body);
     }
   else
     {
-      resp = do_get_response (conn, cancellable, &error);
+      resp = test_async_get_response (conn, cancellable, &error);
       ck_assert_ptr_null (resp);
     }
   g_thread_join (canceller);
@@ -476,7 +409,7 @@ START_TEST (test_cancel_writing)
   g_autoptr(GError) error = NULL;
   GThread *canceller = test_cancel_later (cancellable, 150);
 
-  ck_assert (!do_request (conn, "PUT", "/", body, NULL, cancellable, &error));
+  ck_assert (!test_async_request (conn, "PUT", "/", body, NULL, cancellable, &error));
   g_thread_join (canceller);
   g_atomic_int_set (&released, TRUE);
   httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -496,7 +429,7 @@ START_TEST (test_timeout_writing)
   g_autoptr(GError) error = NULL;
 
   ck_assert (httplib_connection_set_timeout (conn, 1, NULL));
-  ck_assert (!do_request (conn, "PUT", "/", body, NULL, NULL, &error));
+  ck_assert (!test_async_request (conn, "PUT", "/", body, NULL, NULL, &error));
   g_atomic_int_set (&released, TRUE);
   httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   ck_assert_int_eq (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_CLOSED);
@@ -525,8 +458,8 @@ START_TEST (test_timeout_reading_head)
   g_autoptr(HttplibResponse) resp = NULL;
 
   ck_assert (httplib_connection_set_timeout (conn, 1, NULL));
-  ck_assert (do_request (conn, "GET", "/", NULL, NULL, NULL, &error));
-  resp = do_get_response (conn, NULL, &error);
+  ck_assert (test_async_request (conn, "GET", "/", NULL, NULL, NULL, &error));
+  resp = test_async_get_response (conn, NULL, &error);
   ck_assert_ptr_null (resp);
   httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   ck_assert_int_eq (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_CLOSED);
@@ -543,10 +476,10 @@ START_TEST (test_timeout_reading_body)
   g_autoptr(GBytes) body = NULL;
 
   ck_assert (httplib_connection_set_timeout (conn, 1, NULL));
-  ck_assert (do_request (conn, "GET", "/", NULL, NULL, NULL, &error));
-  resp = do_get_response (conn, NULL, &error);
+  ck_assert (test_async_request (conn, "GET", "/", NULL, NULL, NULL, &error));
+  resp = test_async_get_response (conn, NULL, &error);
   httplib_assert_no_error (error);
-  body = do_read_all (resp, NULL, &error);
+  body = test_async_read_all (resp, NULL, &error);
   ck_assert_ptr_null (body);
   httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
 }
@@ -639,8 +572,8 @@ START_TEST (test_input_stream_splice)
   g_output_stream_splice_async (memory, input,
                                 G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
                                 G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-                                G_PRIORITY_DEFAULT, NULL, on_done, &slot);
-  result = wait_for (&slot);
+                                G_PRIORITY_DEFAULT, NULL, test_on_async_done, &slot);
+  result = test_wait_for_result (&slot);
   ck_assert_int_eq (g_output_stream_splice_finish (memory, result, &error), 11);
   got = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
   test_assert_bytes_equal (got, "hello world", 11, "spliced body");
@@ -681,8 +614,8 @@ START_TEST (test_input_stream_to_file)
   g_output_stream_splice_async (G_OUTPUT_STREAM (out), input,
                                 G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
                                 G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-                                G_PRIORITY_DEFAULT, NULL, on_done, &slot);
-  result = wait_for (&slot);
+                                G_PRIORITY_DEFAULT, NULL, test_on_async_done, &slot);
+  result = test_wait_for_result (&slot);
   ck_assert_int_eq (g_output_stream_splice_finish (G_OUTPUT_STREAM (out), result, &error), 11);
   ck_assert (g_file_get_contents (path, &contents, NULL, NULL));
   ck_assert_str_eq (contents, "hello world");
@@ -853,11 +786,11 @@ check_expect (const char *final_first)
 
   httplib_headers_append (headers, "Expect", "100-continue");
   ck_assert (httplib_connection_set_continue_timeout (conn, 30, NULL));
-  ck_assert (do_request (conn, "POST", "/", body, headers, NULL, &error));
+  ck_assert (test_async_request (conn, "POST", "/", body, headers, NULL, &error));
   httplib_assert_no_error (error);
-  resp = do_get_response (conn, NULL, &error);
+  resp = test_async_get_response (conn, NULL, &error);
   httplib_assert_no_error (error);
-  got = do_read_all (resp, NULL, &error);
+  got = test_async_read_all (resp, NULL, &error);
   httplib_assert_no_error (error);
   if (final_first == NULL)
     {

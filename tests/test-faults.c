@@ -238,72 +238,6 @@ big_body (void)
   return body;
 }
 
-/* --- async calls, run on a context of their own until they finish --- */
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static gboolean
-on_give_up (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the thread-default context until *slot is set (60 s at most). */
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  GMainContext *context = g_main_context_get_thread_default ();
-  g_autoptr(GSource) limit = g_timeout_source_new_seconds (60);
-  gboolean gave_up = FALSE;
-
-  g_source_set_callback (limit, on_give_up, &gave_up, NULL);
-  g_source_attach (limit, context);
-  while (*slot == NULL && !gave_up)
-    g_main_context_iteration (context, TRUE);
-  g_source_destroy (limit);
-  ck_assert_msg (*slot != NULL, "the async call did not finish within 60 s");
-  return g_steal_pointer (slot);
-}
-
-static gboolean
-request_async (HttplibConnection *conn, const char *method, HttplibBodySource *body,
-               GError **error)
-{
-  GAsyncResult *slot = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-
-  httplib_connection_request_async (conn, method, "/", body, NULL, NULL, on_done, &slot);
-  result = wait_for (&slot);
-  return httplib_connection_request_finish (conn, result, error);
-}
-
-static HttplibResponse *
-get_response_async (HttplibConnection *conn, GError **error)
-{
-  GAsyncResult *slot = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-
-  httplib_connection_get_response_async (conn, NULL, on_done, &slot);
-  result = wait_for (&slot);
-  return httplib_connection_get_response_finish (conn, result, error);
-}
-
-static GBytes *
-read_all_async (HttplibResponse *resp, GError **error)
-{
-  GAsyncResult *slot = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-
-  httplib_response_read_all_async (resp, NULL, on_done, &slot);
-  result = wait_for (&slot);
-  return httplib_response_read_all_finish (resp, result, error);
-}
-
 /* --- one exchange --- */
 
 typedef struct {
@@ -333,20 +267,20 @@ exchange (HttplibConnection *conn, TestFault fault, gboolean async, Exchange *ex
 
   *ex = (Exchange) { AT_NONE, NULL, NULL, NULL, 0 };
   if (async)
-    sent = request_async (conn, method, body, &ex->error);
+    sent = test_async_request (conn, method, "/", body, NULL, NULL, &ex->error);
   else
     sent = httplib_connection_request (conn, method, "/", body, NULL, NULL, &ex->error);
   if (!sent)
     ex->failed_at = AT_REQUEST;
   else
     {
-      ex->response = async ? get_response_async (conn, &ex->error)
+      ex->response = async ? test_async_get_response (conn, NULL, &ex->error)
                            : httplib_connection_get_response (conn, NULL, &ex->error);
       if (ex->response == NULL)
         ex->failed_at = AT_RESPONSE;
       else
         {
-          ex->body = async ? read_all_async (ex->response, &ex->error)
+          ex->body = async ? test_async_read_all (ex->response, NULL, &ex->error)
                            : httplib_response_read (ex->response, -1, NULL, &ex->error);
           if (ex->body == NULL)
             ex->failed_at = AT_BODY;
@@ -423,15 +357,15 @@ check_usable (HttplibConnection *conn, const char *what, gboolean async)
                  httplib_connection_get_state (conn) == HTTPLIB_CONNECTION_STATE_DISCONNECTED,
                  "%s: expected the closed state after close(), got %d", what,
                  httplib_connection_get_state (conn));
-  sent = async ? request_async (conn, "GET", NULL, &error)
+  sent = async ? test_async_request (conn, "GET", "/", NULL, NULL, NULL, &error)
                : httplib_connection_request (conn, "GET", "/again", NULL, NULL, NULL, &error);
   ck_assert_msg (sent, "%s: the request after close() failed: %s", what,
                  error ? error->message : "");
-  resp = async ? get_response_async (conn, &error)
+  resp = async ? test_async_get_response (conn, NULL, &error)
                : httplib_connection_get_response (conn, NULL, &error);
   ck_assert_msg (resp != NULL, "%s: the response after close() failed: %s", what,
                  error ? error->message : "");
-  body = async ? read_all_async (resp, &error) : httplib_response_read (resp, -1, NULL, &error);
+  body = async ? test_async_read_all (resp, NULL, &error) : httplib_response_read (resp, -1, NULL, &error);
   httplib_assert_no_error (error);
   ck_assert_uint_eq (httplib_response_get_status (resp), 200);
   test_assert_bytes_equal (body, TEST_FAULTY_GOOD_BODY, -1, what);

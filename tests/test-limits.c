@@ -266,72 +266,21 @@ on_informational (const GValue *params, guint n_params, gpointer user_data)
 
 /* --- through a connection --- */
 
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static gboolean
-on_tick (gpointer user_data)
-{
-  (*(guint *) user_data)++;
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the thread-default context until *slot is set (30 s at most). */
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  GMainContext *context = g_main_context_get_thread_default ();
-  GSource *tick = g_timeout_source_new (100);
-  guint ticks = 0;
-
-  g_source_set_callback (tick, on_tick, &ticks, NULL);
-  g_source_attach (tick, context);
-  while (*slot == NULL && ticks < 300)
-    g_main_context_iteration (context, TRUE);
-  g_source_destroy (tick);
-  g_source_unref (tick);
-  ck_assert_msg (*slot != NULL, "the async call did not finish within 30 s");
-  return g_steal_pointer (slot);
-}
-
 /* GET / and the whole body; the first error stops it. */
 static HttplibResponse *
 exchange (HttplibConnection *conn, gboolean async, GBytes **body, GError **error)
 {
   g_autoptr(HttplibResponse) resp = NULL;
-  GAsyncResult *slot = NULL;
 
   *body = NULL;
-  if (!async)
-    {
-      if (!httplib_connection_request (conn, "GET", "/", NULL, NULL, NULL, error))
-        return NULL;
-      resp = httplib_connection_get_response (conn, NULL, error);
-      if (resp != NULL)
-        *body = httplib_response_read (resp, -1, NULL, error);
-    }
-  else
-    {
-      g_autoptr(GAsyncResult) sent = NULL;
-      g_autoptr(GAsyncResult) got = NULL;
-      g_autoptr(GAsyncResult) read = NULL;
-
-      httplib_connection_request_async (conn, "GET", "/", NULL, NULL, NULL, on_done, &slot);
-      sent = wait_for (&slot);
-      if (!httplib_connection_request_finish (conn, sent, error))
-        return NULL;
-      httplib_connection_get_response_async (conn, NULL, on_done, &slot);
-      got = wait_for (&slot);
-      resp = httplib_connection_get_response_finish (conn, got, error);
-      if (resp == NULL)
-        return NULL;
-      httplib_response_read_all_async (resp, NULL, on_done, &slot);
-      read = wait_for (&slot);
-      *body = httplib_response_read_all_finish (resp, read, error);
-    }
+  if (!(async ? test_async_request (conn, "GET", "/", NULL, NULL, NULL, error)
+              : httplib_connection_request (conn, "GET", "/", NULL, NULL, NULL, error)))
+    return NULL;
+  resp = async ? test_async_get_response (conn, NULL, error)
+               : httplib_connection_get_response (conn, NULL, error);
+  if (resp != NULL)
+    *body = async ? test_async_read_all (resp, NULL, error)
+                  : httplib_response_read (resp, -1, NULL, error);
   return *body != NULL ? g_steal_pointer (&resp) : NULL;
 }
 
@@ -412,8 +361,8 @@ run_tunnel_row (const LimitRow *row, gboolean async)
       g_autoptr(GAsyncResult) result = NULL;
       GAsyncResult *slot = NULL;
 
-      httplib_transport_read_response_head_async (input, 0, NULL, on_done, &slot);
-      result = wait_for (&slot);
+      httplib_transport_read_response_head_async (input, 0, NULL, test_on_async_done, &slot);
+      result = test_wait_for_result (&slot);
       ok = httplib_transport_read_response_head_finish (input, result, &status, &reason,
                                                         &headers, &rest, &error);
     }

@@ -66,36 +66,6 @@ unix_connect (const char *authority)
   return conn;
 }
 
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the thread-default context until *slot is set (30 s at most). */
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  GMainContext *context = g_main_context_get_thread_default ();
-  GSource *tick = g_timeout_source_new (100);
-  gint64 deadline = g_get_monotonic_time () + 30 * G_TIME_SPAN_SECOND;
-
-  g_source_set_callback (tick, on_tick, NULL, NULL);
-  g_source_attach (tick, context);
-  while (*slot == NULL && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (context, TRUE);
-  g_source_destroy (tick);
-  g_source_unref (tick);
-  ck_assert_msg (*slot != NULL, "the async call did not finish within 30 s");
-  return g_steal_pointer (slot);
-}
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /* The nicks of the events the connection passed on, space-separated. */
 static void
 on_event (HttplibConnection *conn, HttplibTransportEvent event, GIOStream *stream,
@@ -294,21 +264,21 @@ START_TEST (test_async_get)
       g_autoptr(HttplibResponse) resp = NULL;
       g_autoptr(GBytes) body = NULL;
 
-      httplib_connection_request_async (conn, "GET", "/async", NULL, NULL, NULL, on_done, &slot);
-      result = wait_for (&slot);
+      httplib_connection_request_async (conn, "GET", "/async", NULL, NULL, NULL, test_on_async_done, &slot);
+      result = test_wait_for_result (&slot);
       ck_assert (httplib_connection_request_finish (conn, result, &error));
       httplib_assert_no_error (error);
       g_clear_object (&result);
 
-      httplib_connection_get_response_async (conn, NULL, on_done, &slot);
-      result = wait_for (&slot);
+      httplib_connection_get_response_async (conn, NULL, test_on_async_done, &slot);
+      result = test_wait_for_result (&slot);
       resp = httplib_connection_get_response_finish (conn, result, &error);
       httplib_assert_no_error (error);
       ck_assert_uint_eq (httplib_response_get_status (resp), 200);
       g_clear_object (&result);
 
-      httplib_response_read_all_async (resp, NULL, on_done, &slot);
-      result = wait_for (&slot);
+      httplib_response_read_all_async (resp, NULL, test_on_async_done, &slot);
+      result = test_wait_for_result (&slot);
       body = httplib_response_read_all_finish (resp, result, &error);
       httplib_assert_no_error (error);
       test_assert_bytes_equal (body, "hello", -1, "response body");
@@ -406,8 +376,8 @@ START_TEST (test_missing_socket)
   ck_assert_int_eq (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_DISCONNECTED);
 
   g_main_context_push_thread_default (context);
-  httplib_connection_connect_async (conn, NULL, on_done, &slot);
-  result = wait_for (&slot);
+  httplib_connection_connect_async (conn, NULL, test_on_async_done, &slot);
+  result = test_wait_for_result (&slot);
   g_main_context_pop_thread_default (context);
   ck_assert (!httplib_connection_connect_finish (conn, result, &error));
   httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
@@ -507,8 +477,8 @@ START_TEST (test_cancel_before_connect)
   g_clear_error (&error);
 
   g_main_context_push_thread_default (context);
-  httplib_connection_connect_async (conn, cancellable, on_done, &slot);
-  result = wait_for (&slot);
+  httplib_connection_connect_async (conn, cancellable, test_on_async_done, &slot);
+  result = test_wait_for_result (&slot);
   g_main_context_pop_thread_default (context);
   ck_assert (!httplib_connection_connect_finish (conn, result, &error));
   httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);

@@ -697,7 +697,6 @@ base_can_poll (HttplibTlsStream *self)
 gboolean
 httplib_tls_stream_is_readable (HttplibTlsStream *self)
 {
-  g_autoptr(GError) error = NULL;
   gssize n;
 
   if (self->session == NULL || !self->handshaked)
