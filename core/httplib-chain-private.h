@@ -19,10 +19,13 @@ typedef struct {
   guint16             tunnel_port;
   HttplibHeaders     *tunnel_headers;  /* extra fields of the CONNECT request */
   HttplibTlsSettings *tls_settings;    /* non-NULL: a `tls` link on top, with the origin */
+  gboolean            events;          /* someone listens: pass on every link's events */
 } HttplibChainConfig;
 
 typedef struct _HttplibChain HttplibChain;
 
+/* Called for each event of a link during its open; without config->events
+ * only the tls link's events come (the connection keeps its TLS info). */
 typedef void (*HttplibChainEventFunc) (HttplibTransportEvent  event,
                                        GIOStream             *stream,
                                        gpointer               user_data);

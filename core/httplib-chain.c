@@ -22,6 +22,7 @@ typedef struct {
   LinkRole          role;
   gulong            handler;   /* "event": a given transport may serve other chains too */
   gboolean          given;     /* the connection's own instance, not made from a name */
+  gboolean          blocked;   /* handler blocked: nobody wants this link's events */
 } Link;
 
 struct _HttplibChain {
@@ -135,7 +136,7 @@ add_link_for (HttplibChain     *chain,
               LinkRole          role,
               gboolean          given)
 {
-  Link link = { transport, role, 0, given };
+  Link link = { transport, role, 0, given, FALSE };
 
   link.handler = g_signal_connect (link.transport, "event", G_CALLBACK (on_event), chain);
   g_array_append_val (links, link);
@@ -215,6 +216,27 @@ ensure_links (HttplibChain             *chain,
   return TRUE;
 }
 
+/* A transport skips emitting when no handler is unblocked, which saves
+ * most of a plain connect's cost when nobody listens. */
+static void
+forward_events (HttplibChain             *chain,
+                const HttplibChainConfig *config)
+{
+  for (guint i = 0; i < chain->links->len; i++)
+    {
+      Link *link = &g_array_index (chain->links, Link, i);
+      gboolean block = !config->events && link->role != LINK_TLS;
+
+      if (block == link->blocked)
+        continue;
+      if (block)
+        g_signal_handler_block (link->transport, link->handler);
+      else
+        g_signal_handler_unblock (link->transport, link->handler);
+      link->blocked = block;
+    }
+}
+
 static HttplibEndpoint *
 make_endpoint (const HttplibChainConfig *config,
                LinkRole                  role)
@@ -266,6 +288,7 @@ httplib_chain_open (HttplibChain             *chain,
   keep_proxy_reply (chain, NULL);
   if (!ensure_links (chain, config, error))
     return FALSE;
+  forward_events (chain, config);
 
   for (guint i = 0; i < chain->links->len; i++)
     {
@@ -399,6 +422,7 @@ httplib_chain_open_async (HttplibChain             *chain,
       g_object_unref (task);
       return;
     }
+  forward_events (chain, config);
   chain->thread = g_thread_self ();
   g_clear_pointer (&chain->context, g_main_context_unref);
   chain->context = g_main_context_ref (g_task_get_context (task));

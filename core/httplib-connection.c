@@ -554,6 +554,7 @@ httplib_connection_get_chain_config (HttplibConnection  *self,
     .tunnel_port = (guint16) self->tunnel_port,
     .tunnel_headers = self->tunnel_headers,
     .tls_settings = self->tls_settings,
+    .events = g_signal_has_handler_pending (self, signals[SIGNAL_EVENT], 0, FALSE),
   };
 }
 
@@ -584,6 +585,13 @@ httplib_connection_connect_end (HttplibConnection      *self,
                                           ? HTTPLIB_CONNECTION_STATE_DISCONNECTED
                                           : HTTPLIB_CONNECTION_STATE_CLOSED);
       return;
+    }
+  /* A transport of the application's may attach TLS info to its stream
+   * too; the chain passed its events on only if someone listened. */
+  if (self->tls_info == NULL && httplib_tls_info_get_for_stream (top) != NULL)
+    {
+      self->tls_info = g_object_ref (httplib_tls_info_get_for_stream (top));
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_INFO]);
     }
   self->base_stream = base;
   self->stream = top;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "test-certs.h"
+#include "test-faulty-server.h"
 #include "test-proxy.h"
 #include "test-server.h"
 #include "test-utils.h"
@@ -601,48 +602,12 @@ START_TEST (test_tcp_timeout_resolving)
 }
 END_TEST
 
-/* A listener whose accept queue is full: further SYNs are dropped, so a
- * connect to it stalls in the connecting stage. Returns the fillers. */
-static GPtrArray *
-stalling_listener (GSocket **listener, guint16 *port)
-{
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  GPtrArray *fillers = g_ptr_array_new_with_free_func (g_object_unref);
-
-  *listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  ck_assert (g_socket_bind (*listener, any, TRUE, NULL));
-  g_socket_set_listen_backlog (*listener, 0);
-  ck_assert (g_socket_listen (*listener, NULL));
-  bound = g_socket_get_local_address (*listener, NULL);
-  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-
-  /* Fill the queue until a connect no longer completes at once. */
-  for (guint i = 0; i < 16; i++)
-    {
-      GSocket *filler = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_TCP, NULL);
-      gboolean stalled;
-
-      g_socket_set_blocking (filler, FALSE);
-      g_socket_connect (filler, bound, NULL, NULL);
-      g_ptr_array_add (fillers, filler);
-      stalled = !g_socket_condition_timed_wait (filler, G_IO_OUT, 100 * 1000, NULL, NULL);
-      if (stalled)
-        return fillers;
-    }
-  ck_abort_msg ("could not fill the accept queue of a loopback listener");
-  return fillers;
-}
-
 static GError *
 tcp_open_stalled_connect (gboolean cancel)
 {
   g_autoptr(TestLoop) loop = test_loop_new ();
-  g_autoptr(GSocket) listener = NULL;
   guint16 port = 0;
-  g_autoptr(GPtrArray) fillers = stalling_listener (&listener, &port);
+  g_autoptr(GPtrArray) stalled = test_stalled_listener_new (&port);
   g_autoptr(HttplibTransport) tcp = new_transport ("tcp");
   g_autoptr(HttplibEndpoint) endpoint = endpoint_for ("127.0.0.1", port, cancel ? 10 : 0.4);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
@@ -652,6 +617,7 @@ tcp_open_stalled_connect (gboolean cancel)
   gint64 start = g_get_monotonic_time ();
   gint64 took;
 
+  ck_assert_ptr_nonnull (stalled);
   if (cancel)
     cancel_after (loop, cancellable, 150);
   stream = open_async (loop, tcp, endpoint, NULL, cancellable, &error);

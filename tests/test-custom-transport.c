@@ -124,6 +124,7 @@ typedef struct {
   HttplibEndpoint *endpoint;       /* the last endpoint open() was given */
   GPtrArray       *requests;       /* GMemoryOutputStream: what the client wrote, per open() */
   GIOStream       *last_stream;    /* not a reference: compared, never used */
+  HttplibTlsInfo  *tls_info;       /* attached to each stream, and TLS_HANDSHAKED reported */
 } MemoryServer;
 
 static MemoryServer server;
@@ -173,6 +174,11 @@ memory_transport_open (HttplibTransport *transport,
   stream = g_simple_io_stream_new (input, output);
   server.last_stream = stream;
   httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_CONNECTED, stream);
+  if (server.tls_info != NULL)
+    {
+      httplib_tls_info_attach (server.tls_info, stream);
+      httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_TLS_HANDSHAKED, stream);
+    }
   httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_COMPLETE, stream);
   return stream;
 }
@@ -232,6 +238,7 @@ teardown (void)
   g_clear_pointer (&server.requests, g_ptr_array_unref);
   g_clear_pointer (&server.endpoint, httplib_endpoint_unref);
   g_clear_error (&server.open_error);
+  g_clear_object (&server.tls_info);
 }
 
 static HttplibConnection *
@@ -497,6 +504,65 @@ START_TEST (test_events)
   assert_opens (1);
   ck_assert_msg (records->len == G_N_ELEMENTS (expected),
                  "expected no more events, got %u in all", records->len);
+}
+END_TEST
+
+/* Nobody listened at first: the chain stops passing the transport's events
+ * on, and must start again as soon as someone listens, and stop after. */
+START_TEST (test_events_listener_comes_and_goes)
+{
+  g_autoptr(HttplibConnection) conn = memory_connection ("example.org", 0);
+  g_autoptr(GArray) records = g_array_new (FALSE, FALSE, sizeof (EventRecord));
+  g_autoptr(GError) error = NULL;
+  gulong id;
+
+  for (guint i = 0; i < 4; i++)
+    g_ptr_array_add (server.conversations, RESPONSE_HELLO);
+
+  ck_assert (httplib_connection_connect (conn, NULL, &error));
+  httplib_connection_close (conn);
+  assert_opens (1);
+
+  id = g_signal_connect (conn, "event", G_CALLBACK (on_event), records);
+  ck_assert (httplib_connection_connect (conn, NULL, &error));
+  httplib_connection_close (conn);
+  ck_assert_msg (records->len == 3, "expected 3 events once someone listens, got %u",
+                 records->len);
+
+  g_signal_handler_disconnect (conn, id);
+  ck_assert (httplib_connection_connect (conn, NULL, &error));
+  httplib_connection_close (conn);
+  ck_assert_msg (records->len == 3, "expected no events after the handler left, got %u in all",
+                 records->len);
+
+  g_signal_connect (conn, "event", G_CALLBACK (on_event), records);
+  ck_assert (httplib_connection_connect (conn, NULL, &error));
+  assert_opens (4);
+  ck_assert_msg (records->len == 6, "expected 3 more events from a new handler, got %u in all",
+                 records->len);
+  ck_assert (g_array_index (records, EventRecord, 3).event == HTTPLIB_TRANSPORT_EVENT_CONNECTING);
+}
+END_TEST
+
+/* A transport of the application's that attaches TLS info: the connection
+ * has it whether or not anyone listens to the events. */
+START_TEST (test_tls_info_from_custom_transport)
+{
+  g_autoptr(HttplibConnection) conn = memory_connection ("example.org", 0);
+  g_autoptr(GArray) records = g_array_new (FALSE, FALSE, sizeof (EventRecord));
+  g_autoptr(GError) error = NULL;
+  gboolean listen = _i == 1;
+
+  server.tls_info = g_object_new (HTTPLIB_TYPE_TLS_INFO, NULL);
+  g_ptr_array_add (server.conversations, RESPONSE_HELLO);
+  if (listen)
+    g_signal_connect (conn, "event", G_CALLBACK (on_event), records);
+
+  ck_assert (httplib_connection_connect (conn, NULL, &error));
+  ck_assert_msg (httplib_connection_get_tls_info (conn) == server.tls_info,
+                 "%s: expected the stream's TLS info, got %p", listen ? "listening" : "nobody listening",
+                 (void *) httplib_connection_get_tls_info (conn));
+  ck_assert_uint_eq (records->len, listen ? 4 : 0);
 }
 END_TEST
 
@@ -788,6 +854,8 @@ custom_transport_suite (void)
   tcase_add_test (tc, test_post_through_memory);
   tcase_add_loop_test (tc, test_endpoint, 0, G_N_ELEMENTS (endpoint_rows));
   tcase_add_test (tc, test_events);
+  tcase_add_test (tc, test_events_listener_comes_and_goes);
+  tcase_add_loop_test (tc, test_tls_info_from_custom_transport, 0, 2);
   suite_add_tcase (suite, tc);
 
   tc = tcase_create ("failure");

@@ -7,6 +7,13 @@
  * The asynchronous open is GSocketClient's own, on the caller's main
  * context; its timeout also covers the name lookup, which GIO does not
  * time out by itself.
+ *
+ * A connection per request is this transport's hot path, so what it can
+ * keep between opens it keeps (the parsed address and source address),
+ * and a blocking open of an address that nobody watches skips
+ * GSocketClient: one GSocket connected as GSocketClient would, without
+ * its enumerator and five signal emissions. Whoever listens to the events
+ * gets GSocketClient's, with the peer named on the connecting stream.
  */
 #include "httplib-tcp-transport.h"
 #include "httplib-deadline.h"
@@ -17,9 +24,20 @@
 #include <netinet/tcp.h>
 
 struct _HttplibTcpTransport {
-  GObject        parent_instance;
-  GSocketClient *client;
+  GObject             parent_instance;
+  GSocketClient      *client;
+  gulong              client_handler;  /* GSocketClient::event, blocked when nobody listens */
+  gboolean            forwarding;      /* client_handler is unblocked */
+
+  /* What the last connect went to, reused while the endpoint stays the same. */
+  char               *host;
+  guint16             port;
+  GSocketConnectable *connectable;     /* only for an address: a name is looked up each time */
+  char               *source;
+  GSocketAddress     *local;           /* source parsed, or NULL */
 };
+
+static guint event_signal;
 
 static void transport_iface_init (HttplibTransportInterface *iface);
 
@@ -99,16 +117,65 @@ invalid:
 }
 
 /* An address needs no resolver: a GNetworkAddress, even of "127.0.0.1",
- * goes through it and looks at /etc/resolv.conf on every connect. */
+ * goes through it and looks at /etc/resolv.conf on every connect. An
+ * address is kept for the next connect to the same place; a name is not,
+ * as GNetworkAddress would keep its answers for as long as it lives. */
 static GSocketConnectable *
-connectable_for (const char *host,
-                 guint16     port)
+connectable_for (HttplibTcpTransport *self,
+                 const char          *host,
+                 guint16              port)
 {
-  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (host);
+  g_autoptr(GInetAddress) address = NULL;
 
-  if (address != NULL)
-    return G_SOCKET_CONNECTABLE (g_inet_socket_address_new (address, port));
-  return g_network_address_new (host, port);
+  if (self->connectable != NULL && self->port == port && strcmp (self->host, host) == 0)
+    return g_object_ref (self->connectable);
+
+  address = g_inet_address_new_from_string (host);
+  if (address == NULL)
+    return g_network_address_new (host, port);
+  g_free (self->host);
+  self->host = g_strdup (host);
+  self->port = port;
+  g_clear_object (&self->connectable);
+  self->connectable = G_SOCKET_CONNECTABLE (g_inet_socket_address_new (address, port));
+  return g_object_ref (self->connectable);
+}
+
+/* The client's local address for the endpoint's source address, parsed
+ * again only when it changes. */
+static gboolean
+set_source (HttplibTcpTransport *self,
+            const char          *source,
+            GError             **error)
+{
+  g_autoptr(GSocketAddress) local = NULL;
+
+  if (g_strcmp0 (source, self->source) == 0)
+    return TRUE;
+  if (source != NULL && (local = parse_source_address (source, error)) == NULL)
+    return FALSE;
+  g_free (self->source);
+  self->source = g_strdup (source);
+  g_set_object (&self->local, local);
+  g_socket_client_set_local_address (self->client, local);
+  return TRUE;
+}
+
+/* GSocketClient's events reach the transport's handlers only when there
+ * are any: emitting to nobody was most of a plain connect's cost. */
+static void
+forward_events (HttplibTcpTransport *self)
+{
+  gboolean listening = g_signal_has_handler_pending (self, event_signal, 0, FALSE);
+
+  if (listening != self->forwarding)
+    {
+      if (listening)
+        g_signal_handler_unblock (self->client, self->client_handler);
+      else
+        g_signal_handler_block (self->client, self->client_handler);
+      self->forwarding = listening;
+    }
 }
 
 /* Sets the client up for one connect; NULL with error set when the
@@ -119,8 +186,6 @@ prepare_connect (HttplibTcpTransport *self,
                  GIOStream           *base,
                  GError             **error)
 {
-  g_autoptr(GSocketAddress) local = NULL;
-  const char *source = httplib_endpoint_get_source_address (endpoint);
   double timeout = httplib_endpoint_get_timeout (endpoint);
 
   if (base != NULL)
@@ -129,14 +194,15 @@ prepare_connect (HttplibTcpTransport *self,
                    "the tcp transport opens its own socket; it cannot sit on another stream");
       return NULL;
     }
-  if (source != NULL && (local = parse_source_address (source, error)) == NULL)
+  if (!set_source (self, httplib_endpoint_get_source_address (endpoint), error))
     return NULL;
 
   /* GIO counts socket timeouts in whole seconds: round up, never down to none. */
   g_socket_client_set_timeout (self->client, timeout > 0 ? (guint) ceil (timeout) : 0);
-  g_socket_client_set_local_address (self->client, local);
+  forward_events (self);
 
-  return connectable_for (httplib_endpoint_get_host (endpoint), httplib_endpoint_get_port (endpoint));
+  return connectable_for (self, httplib_endpoint_get_host (endpoint),
+                          httplib_endpoint_get_port (endpoint));
 }
 
 static GIOStream *
@@ -147,9 +213,53 @@ connected (HttplibTransport  *transport,
   g_socket_set_option (g_socket_connection_get_socket (connection),
                        IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
-  httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_COMPLETE,
-                                  G_IO_STREAM (connection));
+  if (HTTPLIB_TCP_TRANSPORT (transport)->forwarding)
+    httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_COMPLETE,
+                                    G_IO_STREAM (connection));
   return G_IO_STREAM (connection);
+}
+
+/* What g_socket_client_connect() does for one address, without its
+ * address enumerator and events: for an address when nobody listens. The
+ * steps, their order and their errors are GSocketClient's. */
+static GSocketConnection *
+connect_to_address (HttplibTcpTransport *self,
+                    GSocketAddress      *address,
+                    GCancellable        *cancellable,
+                    GError             **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+  guint timeout = g_socket_client_get_timeout (self->client);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  socket = g_socket_new (g_socket_address_get_family (self->local != NULL ? self->local : address),
+                         G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (socket == NULL)
+    return NULL;
+  if (self->local != NULL)
+    {
+#ifdef IP_BIND_ADDRESS_NO_PORT
+      /* The port is picked at connect, so binding does not use one up per address. */
+      g_socket_set_option (socket, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1, NULL);
+#endif
+      if (!g_socket_bind (socket, self->local, FALSE, error))
+        return NULL;
+    }
+  if (timeout != 0)
+    g_socket_set_timeout (socket, timeout);
+
+  connection = g_socket_connection_factory_create_connection (socket);
+  if (!g_socket_connection_connect (connection, address, cancellable, error))
+    {
+      g_autofree char *name = g_inet_address_to_string (
+        g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+
+      g_prefix_error (error, "Could not connect to %s: ", name);
+      return NULL;
+    }
+  return g_steal_pointer (&connection);
 }
 
 static GIOStream *
@@ -166,7 +276,10 @@ tcp_open (HttplibTransport *transport,
   address = prepare_connect (self, endpoint, base, error);
   if (address == NULL)
     return NULL;
-  connection = g_socket_client_connect (self->client, address, cancellable, error);
+  if (!self->forwarding && G_IS_INET_SOCKET_ADDRESS (address))
+    connection = connect_to_address (self, G_SOCKET_ADDRESS (address), cancellable, error);
+  else
+    connection = g_socket_client_connect (self->client, address, cancellable, error);
   if (connection == NULL)
     return NULL;
   return connected (transport, connection);
@@ -268,6 +381,10 @@ httplib_tcp_transport_finalize (GObject *object)
   HttplibTcpTransport *self = HTTPLIB_TCP_TRANSPORT (object);
 
   g_clear_object (&self->client);
+  g_clear_object (&self->connectable);
+  g_clear_object (&self->local);
+  g_free (self->host);
+  g_free (self->source);
   G_OBJECT_CLASS (httplib_tcp_transport_parent_class)->finalize (object);
 }
 
@@ -275,6 +392,7 @@ static void
 httplib_tcp_transport_class_init (HttplibTcpTransportClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = httplib_tcp_transport_finalize;
+  event_signal = g_signal_lookup ("event", HTTPLIB_TYPE_TRANSPORT);
 }
 
 static void
@@ -283,5 +401,7 @@ httplib_tcp_transport_init (HttplibTcpTransport *self)
   self->client = g_socket_client_new ();
   /* Proxies are the tunnel plugin's job; the default resolver costs ~57 µs per connect. */
   g_socket_client_set_enable_proxy (self->client, FALSE);
-  g_signal_connect_object (self->client, "event", G_CALLBACK (on_client_event), self, 0);
+  self->client_handler = g_signal_connect_object (self->client, "event",
+                                                  G_CALLBACK (on_client_event), self, 0);
+  self->forwarding = TRUE;
 }

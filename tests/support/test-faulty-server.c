@@ -246,3 +246,40 @@ test_faulty_server_listen (TestServer *server)
 
   return test_server_start_listening (server);
 }
+
+GPtrArray *
+test_stalled_listener_new (guint16 *port)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  GSocket *listener;
+
+  listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  if (listener == NULL)
+    return NULL;
+  g_ptr_array_add (sockets, listener);
+  g_socket_set_listen_backlog (listener, 0);
+  if (!g_socket_bind (listener, any, TRUE, NULL) || !g_socket_listen (listener, NULL))
+    return NULL;
+  bound = g_socket_get_local_address (listener, NULL);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+
+  /* Fill the queue until a connect no longer completes at once. */
+  for (guint i = 0; i < 16; i++)
+    {
+      GSocket *filler = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, NULL);
+
+      if (filler == NULL)
+        return NULL;
+      g_ptr_array_add (sockets, filler);
+      g_socket_set_blocking (filler, FALSE);
+      g_socket_connect (filler, bound, NULL, NULL);
+      if (!g_socket_condition_timed_wait (filler, G_IO_OUT, 100 * 1000, NULL, NULL))
+        return g_steal_pointer (&sockets);
+    }
+  g_printerr ("could not fill the accept queue of a loopback listener\n");
+  return NULL;
+}

@@ -99,4 +99,10 @@ gboolean    test_faulty_server_listen (TestServer           *server);
 /* The fault's name, as in the table above ("reset-status", ...). */
 const char *test_fault_get_name       (TestFault             fault);
 
+/* A listener on 127.0.0.1 whose accept queue is full, so the kernel drops
+ * further SYNs and a connect to *port stalls in its connecting stage. Free
+ * it with g_ptr_array_unref(): the listener and the sockets filling its
+ * queue. NULL (with a message on stderr) when the queue would not fill. */
+GPtrArray  *test_stalled_listener_new (guint16              *port);
+
 G_END_DECLS
