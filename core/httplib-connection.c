@@ -398,7 +398,10 @@ httplib_connection_class_init (HttplibConnectionClass *klass)
    * @stream: (nullable): the stream so far
    *
    * Passes on [signal@Transport::event] from every link of the chain:
-   * resolving, connecting, proxy negotiation, TLS handshake.
+   * resolving, connecting, proxy negotiation, TLS handshake. Whether
+   * anyone listens is looked at when an open starts (nobody listening
+   * makes a connect cheaper): a handler connected while the connection is
+   * opening may miss that open's events, never those of the next.
    */
   signals[SIGNAL_EVENT] =
     g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
