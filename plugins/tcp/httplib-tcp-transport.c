@@ -253,9 +253,18 @@ connect_to_address (HttplibTcpTransport *self,
   connection = g_socket_connection_factory_create_connection (socket);
   if (!g_socket_connection_connect (connection, address, cancellable, error))
     {
-      g_autofree char *name = g_inet_address_to_string (
-        g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+      g_autofree char *name = NULL;
 
+      /* GSocketClient looks at the cancellable again before its next
+       * address, and then reports the cancellation alone. */
+      if (g_cancellable_is_cancelled (cancellable))
+        {
+          g_clear_error (error);
+          g_cancellable_set_error_if_cancelled (cancellable, error);
+          return NULL;
+        }
+      name = g_inet_address_to_string (g_inet_socket_address_get_address (
+        G_INET_SOCKET_ADDRESS (address)));
       g_prefix_error (error, "Could not connect to %s: ", name);
       return NULL;
     }
