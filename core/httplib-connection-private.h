@@ -40,13 +40,14 @@ struct _HttplibConnection {
   GIOStream              *stream;         /* the top link's stream: what HTTP is spoken on */
   GInputStream           *input;
   GOutputStream          *output;
+  GSocket                *socket;         /* the top stream's socket when GIO's own streams sit on it */
   HttplibReadBuffer       buffer;
   HttplibTlsInfo         *tls_info;       /* of the latest handshake */
 
   /* the exchange in progress */
   HttplibConnectionState  state;
   GString                *request;        /* head being built by put_request/put_header */
-  char                   *method;
+  char                   *method;         /* a GRefString: responses share it */
   HttplibResponse        *response;       /* weak: the response whose body is being read */
   gboolean                response_pending; /* end_headers done, get_response not yet called */
   HttplibHeadParser      *early_head;     /* a final head that came instead of 100 Continue */
@@ -176,8 +177,9 @@ gboolean httplib_connection_wait_head_input (HttplibConnection  *connection,
 /* A write failed part way: the connection closes. */
 void     httplib_connection_fail_write      (HttplibConnection *connection);
 
-/* Before a blocking read of a reply: see httplib-connection.c. */
-gboolean           httplib_connection_await_reply     (HttplibConnection *connection,
+/* One blocking read into the read buffer: bytes added, 0 at the end of
+ * the stream, -1 on error (NOT_CONNECTED once closed). */
+gssize             httplib_connection_fill            (HttplibConnection *connection,
                                                        GCancellable      *cancellable,
                                                        GError           **error);
 HttplibReadBuffer *httplib_connection_get_read_buffer (HttplibConnection *connection);

@@ -119,6 +119,52 @@ ensure_connected (HttplibConnection *self,
 
 /* --- writing requests --- */
 
+/* g_output_stream_writev_all() on the socket itself (see direct_socket()
+ * in httplib-connection.c); at most four vectors, as end_head() makes. */
+static gboolean
+send_all (GSocket             *socket,
+          const GOutputVector *vectors,
+          gsize                n_vectors,
+          GCancellable        *cancellable,
+          GError             **error)
+{
+  GOutputVector rest[4];
+  GOutputVector *next = rest;
+
+  g_assert (n_vectors <= G_N_ELEMENTS (rest));
+  memcpy (rest, vectors, n_vectors * sizeof *vectors);
+  for (;;)
+    {
+      gssize sent;
+
+      while (n_vectors > 0 && next->size == 0)
+        next++, n_vectors--;
+      if (n_vectors == 0)
+        return TRUE;
+      sent = g_socket_send_message (socket, NULL, next, n_vectors, NULL, 0, 0, cancellable, error);
+      if (sent < 0)
+        return FALSE;
+      if (sent == 0)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
+                               "the socket took none of the request");
+          return FALSE;
+        }
+      /* Drop what went out; a short write resumes inside a vector. */
+      while (n_vectors > 0 && (gsize) sent >= next->size)
+        {
+          sent -= next->size;
+          next++;
+          n_vectors--;
+        }
+      if (n_vectors > 0)
+        {
+          next->buffer = (const guint8 *) next->buffer + sent;
+          next->size -= sent;
+        }
+    }
+}
+
 static gboolean
 write_all (HttplibConnection *self,
            const GOutputVector *vectors,
@@ -136,8 +182,9 @@ write_all (HttplibConnection *self,
     for (gsize i = 0; i < n_vectors; i++)
       httplib_debug_send (vectors[i].buffer, vectors[i].size);
 
-  if (g_output_stream_writev_all (self->output, (GOutputVector *) vectors, n_vectors,
-                                  NULL, cancellable, error))
+  if (self->socket != NULL ? send_all (self->socket, vectors, n_vectors, cancellable, error)
+                            : g_output_stream_writev_all (self->output, (GOutputVector *) vectors,
+                                                          n_vectors, NULL, cancellable, error))
     return TRUE;
 
   httplib_connection_fail_write (self);
@@ -230,8 +277,8 @@ httplib_connection_start_request (HttplibConnection *self,
   /* Most requests on a connection repeat the method: keep the copy. */
   if (self->method == NULL || strcmp (self->method, method) != 0)
     {
-      g_free (self->method);
-      self->method = g_strdup (method);
+      g_clear_pointer (&self->method, g_ref_string_release);
+      self->method = g_ref_string_new (method);
     }
   self->resendable = FALSE;
   g_string_truncate (self->request, 0);

@@ -110,6 +110,7 @@ httplib_connection_release_streams (HttplibConnection  *self,
     g_clear_object (base);
   self->input = NULL;
   self->output = NULL;
+  self->socket = NULL;
   httplib_read_buffer_reset (&self->buffer);
   self->response_pending = FALSE;
   g_clear_pointer (&self->early_head, httplib_head_parser_free);
@@ -156,7 +157,7 @@ httplib_connection_finalize (GObject *object)
   g_free (self->socket_path);
   g_free (self->tunnel_host);
   g_free (self->host_header);
-  g_free (self->method);
+  g_clear_pointer (&self->method, g_ref_string_release);
   g_string_free (self->request, TRUE);
   httplib_read_buffer_clear (&self->buffer);
 
@@ -576,6 +577,25 @@ httplib_connection_connect_begin (HttplibConnection *self)
 }
 
 /* Takes base and top, the chain's streams, or NULL when opening failed. */
+/* The socket under a plain GSocketConnection, whose streams only pass
+ * calls to it: the hot path then calls the socket itself, skipping two
+ * layers of stream bookkeeping per read and write. A subclass that
+ * replaces the streams keeps them. */
+static GSocket *
+direct_socket (GIOStream *stream)
+{
+  static GIOStreamClass *socket_connection_class;
+
+  if (!G_IS_SOCKET_CONNECTION (stream))
+    return NULL;
+  if (g_once_init_enter (&socket_connection_class))
+    g_once_init_leave (&socket_connection_class, g_type_class_ref (G_TYPE_SOCKET_CONNECTION));
+  if (G_IO_STREAM_GET_CLASS (stream)->get_input_stream != socket_connection_class->get_input_stream ||
+      G_IO_STREAM_GET_CLASS (stream)->get_output_stream != socket_connection_class->get_output_stream)
+    return NULL;
+  return g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
+}
+
 void
 httplib_connection_connect_end (HttplibConnection      *self,
                                 HttplibConnectionState  before,
@@ -600,6 +620,7 @@ httplib_connection_connect_end (HttplibConnection      *self,
   self->stream = top;
   self->input = g_io_stream_get_input_stream (top);
   self->output = g_io_stream_get_output_stream (top);
+  self->socket = direct_socket (top);
   self->exchanges = 0;
   self->idle_since = g_get_monotonic_time ();
   httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_IDLE);
@@ -820,19 +841,36 @@ httplib_connection_take_response (HttplibConnection  *self,
 /* A reply is rarely there the moment its request went out. GSocket's
  * blocking read tries first, fails with EAGAIN, then polls and reads
  * again; on a plain socket we poll first, so the one read succeeds. */
-gboolean
-httplib_connection_await_reply (HttplibConnection  *self,
-                                GCancellable       *cancellable,
-                                GError            **error)
+static gboolean
+await_reply (HttplibConnection  *self,
+             GCancellable       *cancellable,
+             GError            **error)
 {
   if (!self->awaiting_reply)
     return TRUE;
   self->awaiting_reply = FALSE;
-  if (httplib_read_buffer_available (&self->buffer) > 0 || !G_IS_SOCKET_CONNECTION (self->stream))
+  if (httplib_read_buffer_available (&self->buffer) > 0 || self->socket == NULL)
     return TRUE;
   /* -1: the socket's own timeout, the connection's. */
-  return g_socket_condition_timed_wait (g_socket_connection_get_socket (G_SOCKET_CONNECTION (self->stream)),
-                                        G_IO_IN, -1, cancellable, error);
+  return g_socket_condition_timed_wait (self->socket, G_IO_IN, -1, cancellable, error);
+}
+
+gssize
+httplib_connection_fill (HttplibConnection  *self,
+                         GCancellable       *cancellable,
+                         GError            **error)
+{
+  if (self->input == NULL)
+    {
+      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_NOT_CONNECTED,
+                           "the connection was closed");
+      return -1;
+    }
+  if (!await_reply (self, cancellable, error))
+    return -1;
+  if (self->socket != NULL)
+    return httplib_read_buffer_fill_socket (&self->buffer, self->socket, cancellable, error);
+  return httplib_read_buffer_fill (&self->buffer, self->input, cancellable, error);
 }
 
 HttplibReadBuffer *

@@ -6,8 +6,9 @@
 G_BEGIN_DECLS
 
 /* Appends a field from bytes that are not NUL-terminated (the parser's read
- * buffer). Names and values are stored in one growing arena per
- * HttplibHeaders, so parsing a head costs no allocation per field. */
+ * buffer); the name holds no NUL. Names and values are stored in one
+ * growing arena per HttplibHeaders, so parsing a head costs no allocation
+ * per field. */
 void httplib_headers_append_len (HttplibHeaders *headers,
                                  const char     *name,
                                  gsize           name_len,

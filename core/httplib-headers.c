@@ -249,17 +249,24 @@ httplib_headers_append_len (HttplibHeaders *headers,
                             gsize           value_len)
 {
   Field field;
+  char *p;
 
   g_return_if_fail (headers != NULL);
   g_return_if_fail (name != NULL);
   g_return_if_fail (value != NULL);
 
-  field.name = arena_add (headers, name, name_len);
-  field.value = arena_add (headers, value, value_len);
-  /* The stored name ends at its first NUL, whatever name_len said. */
-  field.name_len = strlen (name_of (headers, &field));
-  if (field.name_len > 0)
-    headers->name_bits |= name_bit (name_of (headers, &field), field.name_len);
+  /* Both strings in one step: "name\0value\0". */
+  field.name = headers->arena_len;
+  field.value = field.name + name_len + 1;
+  field.name_len = name_len;
+  arena_set_size (headers, field.value + value_len + 1);
+  p = headers->arena + field.name;
+  memcpy (p, name, name_len);
+  p[name_len] = '\0';
+  memcpy (p + name_len + 1, value, value_len);
+  p[name_len + 1 + value_len] = '\0';
+  if (name_len > 0)
+    headers->name_bits |= name_bit (name, name_len);
   fields_add (headers, &field);
 }
 

@@ -47,6 +47,20 @@ typedef enum {
   HTTPLIB_HEAD_DONE,
 } HttplibHeadStage;
 
+/* The fields that frame the body, noted by the head parser as it meets
+ * them, so the framing is decided without looking fields up. */
+typedef enum {
+  HTTPLIB_FRAMING_CONTENT_LENGTH    = 1 << 0,
+  HTTPLIB_FRAMING_TRANSFER_ENCODING = 1 << 1,
+  HTTPLIB_FRAMING_CONNECTION        = 1 << 2,
+  HTTPLIB_FRAMING_KEEP_ALIVE        = 1 << 3,
+  HTTPLIB_FRAMING_PROXY_CONNECTION  = 1 << 4,
+} HttplibFramingFields;
+
+/* HttplibHeadParser.content_length when its fields need a second look: an
+ * element that is not a plain number, a list, values that differ, a fold. */
+#define HTTPLIB_CONTENT_LENGTH_RECHECK (-2)
+
 typedef struct {
   /* settings */
   gboolean        strict;      /* FALSE accepts HTTP/0.9 (no status line) */
@@ -56,7 +70,10 @@ typedef struct {
   char           *reason;      /* owned; may be "" */
   HttplibHeaders *headers;     /* owned; fields in order as received */
   gboolean        http09;      /* the "status line" was body: nothing consumed */
+  guint           framing;     /* HttplibFramingFields of the fields met */
+  gint64          content_length; /* -1 when none, or HTTPLIB_CONTENT_LENGTH_RECHECK */
   /* private */
+  guint           last_framing; /* the bit of the last field, which a fold extends */
   HttplibHeadStage stage;
   guint           n_fields;
   gsize           n_bytes;     /* bytes of complete lines so far */

@@ -252,11 +252,58 @@ fail_field_line (const char  *line,
                       "invalid header name: ", line, colon - line);
 }
 
+/* The HttplibFramingFields bit of a field name, 0 for other fields. */
+static guint
+framing_bit (const char *name,
+             gsize       len)
+{
+  switch (len)
+    {
+    case 10:
+      if (httplib_ascii_case_equal (name, "connection", 10))
+        return HTTPLIB_FRAMING_CONNECTION;
+      return httplib_ascii_case_equal (name, "keep-alive", 10) ? HTTPLIB_FRAMING_KEEP_ALIVE : 0;
+    case 14:
+      return httplib_ascii_case_equal (name, "content-length", 14) ? HTTPLIB_FRAMING_CONTENT_LENGTH : 0;
+    case 16:
+      return httplib_ascii_case_equal (name, "proxy-connection", 16) ? HTTPLIB_FRAMING_PROXY_CONNECTION : 0;
+    case 17:
+      return httplib_ascii_case_equal (name, "transfer-encoding", 17) ? HTTPLIB_FRAMING_TRANSFER_ENCODING : 0;
+    default:
+      return 0;
+    }
+}
+
+/* Notes a field of the head: its framing bit, and a Content-Length value
+ * when it is one plain number agreeing with any earlier one. */
+static void
+note_field (HttplibHeadParser *head,
+            const char        *name,
+            gsize              name_len,
+            const char        *value,
+            gsize              value_len)
+{
+  guint bit = framing_bit (name, name_len);
+  gint64 length;
+
+  head->last_framing = bit;
+  head->framing |= bit;
+  if (bit != HTTPLIB_FRAMING_CONTENT_LENGTH || head->content_length == HTTPLIB_CONTENT_LENGTH_RECHECK)
+    return;
+  if (httplib_parse_content_length (value, value_len, &length) &&
+      (head->content_length < 0 || head->content_length == length))
+    head->content_length = length;
+  else
+    head->content_length = HTTPLIB_CONTENT_LENGTH_RECHECK;
+}
+
+/* One field line into headers; head, when given (not for trailers), notes it. */
 static gboolean
-parse_field_line (HttplibHeaders *headers,
-                  const char     *line,
-                  gsize           len,
-                  GError        **error)
+parse_field_line (HttplibHeaders    *headers,
+                  HttplibHeadParser *head,
+                  const char        *line,
+                  gsize              len,
+                  GError           **error)
 {
   const char *end = line + len;
   const char *colon = line;
@@ -266,6 +313,9 @@ parse_field_line (HttplibHeaders *headers,
     {
       if (has_bad_byte (line, len))
         return fail_field_line (line, len, error);
+      /* The folded value is looked at again when the framing is decided. */
+      if (head != NULL && head->last_framing == HTTPLIB_FRAMING_CONTENT_LENGTH)
+        head->content_length = HTTPLIB_CONTENT_LENGTH_RECHECK;
       return unfold_line (headers, line, len, error);
     }
 
@@ -282,6 +332,8 @@ parse_field_line (HttplibHeaders *headers,
     value++;
   while (end > value && is_ows (end[-1]))
     end--;
+  if (head != NULL)
+    note_field (head, line, colon - line, value, end - value);
   httplib_headers_append_len (headers, line, colon - line, value, end - value);
 
   return TRUE;
@@ -297,6 +349,7 @@ httplib_head_parser_init (HttplibHeadParser *parser,
 
   memset (parser, 0, sizeof *parser);
   parser->strict = strict;
+  parser->content_length = -1;
   parser->headers = httplib_headers_new ();
   parser->stage = HTTPLIB_HEAD_STATUS;
 }
@@ -428,7 +481,7 @@ take_head_line (HttplibHeadParser *parser,
     }
 
   return count_field (&parser->n_fields, error) &&
-         parse_field_line (parser->headers, line, len, error);
+         parse_field_line (parser->headers, parser, line, len, error);
 }
 
 HttplibParseResult
@@ -633,8 +686,8 @@ httplib_body_mode_from_head (const HttplibHeadParser *head,
       return TRUE;
     }
 
-  has_te = httplib_headers_contains (head->headers, "Transfer-Encoding");
-  has_cl = httplib_headers_contains (head->headers, "Content-Length");
+  has_te = (head->framing & HTTPLIB_FRAMING_TRANSFER_ENCODING) != 0;
+  has_cl = (head->framing & HTTPLIB_FRAMING_CONTENT_LENGTH) != 0;
   /* Either may be a smuggling attempt: RFC 9112 6.3 rule 3 says close. */
   if (has_te && has_cl)
     {
@@ -653,7 +706,10 @@ httplib_body_mode_from_head (const HttplibHeadParser *head,
 
   if (has_cl)
     {
-      if (!parse_content_lengths (head->headers, length, error))
+      /* The parser took the common case, one plain number; the rest again here. */
+      if (head->content_length >= 0)
+        *length = head->content_length;
+      else if (!parse_content_lengths (head->headers, length, error))
         return FALSE;
       *mode = HTTPLIB_BODY_LENGTH;
     }
@@ -793,7 +849,7 @@ take_trailer_line (HttplibChunkDecoder *decoder,
       if (decoder->trailers == NULL)
         decoder->trailers = httplib_headers_new ();
       if (!count_field (&decoder->n_trailers, error) ||
-          !parse_field_line (decoder->trailers, buf, line.len, error))
+          !parse_field_line (decoder->trailers, NULL, buf, line.len, error))
         return HTTPLIB_PARSE_ERROR;
     }
 

@@ -29,6 +29,10 @@ gssize httplib_read_buffer_fill  (HttplibReadBuffer *buffer,
                                   GInputStream      *stream,
                                   GCancellable      *cancellable,
                                   GError           **error);
+gssize httplib_read_buffer_fill_socket (HttplibReadBuffer *buffer,
+                                        GSocket           *socket,
+                                        GCancellable      *cancellable,
+                                        GError           **error);
 gssize httplib_read_buffer_fill_nonblocking (HttplibReadBuffer *buffer,
                                              GInputStream      *stream,
                                              GCancellable      *cancellable,

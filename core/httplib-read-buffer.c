@@ -78,6 +78,24 @@ httplib_read_buffer_fill (HttplibReadBuffer *buffer,
   return n;
 }
 
+/* The same read straight from a socket, bounded by its timeout. */
+gssize
+httplib_read_buffer_fill_socket (HttplibReadBuffer *buffer,
+                                 GSocket           *socket,
+                                 GCancellable      *cancellable,
+                                 GError           **error)
+{
+  gssize n;
+
+  if (!check_room (buffer, error))
+    return -1;
+  n = g_socket_receive (socket, buffer->data + buffer->end, buffer->size - buffer->end,
+                        cancellable, error);
+  if (n > 0)
+    buffer->end += n;
+  return n;
+}
+
 /* One read that never blocks: G_IO_ERROR_WOULD_BLOCK when nothing is
  * there yet, or always for a stream that cannot be polled (the caller
  * then fills with httplib_read_buffer_fill_async()). */

@@ -7,8 +7,9 @@
 
 G_BEGIN_DECLS
 
+/* method is a GRefString, which the response shares. */
 HttplibResponse *httplib_response_new    (HttplibConnection *connection,
-                                          const char        *method,
+                                          char              *method,
                                           gboolean           strict,
                                           int                debug_level);
 /* Reads the status line and headers, skipping interim 1xx responses;

@@ -29,7 +29,7 @@ struct _HttplibResponse {
   GObject               parent_instance;
 
   HttplibConnection    *connection;    /* strong: its stream and buffer are ours to read */
-  char                 *method;
+  char                 *method;        /* a GRefString, shared with the connection */
   gboolean              strict;
   int                   debug_level;
 
@@ -141,7 +141,7 @@ httplib_response_finalize (GObject *object)
 {
   HttplibResponse *self = HTTPLIB_RESPONSE (object);
 
-  g_free (self->method);
+  g_clear_pointer (&self->method, g_ref_string_release);
   g_free (self->reason);
   g_clear_pointer (&self->headers, httplib_headers_unref);
   g_clear_pointer (&self->trailers, httplib_headers_unref);
@@ -293,14 +293,14 @@ httplib_response_init (HttplibResponse *self)
 
 HttplibResponse *
 httplib_response_new (HttplibConnection *connection,
-                      const char        *method,
+                      char              *method,
                       gboolean           strict,
                       int                debug_level)
 {
   HttplibResponse *self = g_object_new (HTTPLIB_TYPE_RESPONSE, NULL);
 
   self->connection = g_object_ref (connection);
-  self->method = g_strdup (method);
+  self->method = g_ref_string_acquire (method);
   self->strict = strict;
   self->debug_level = debug_level;
   return self;
@@ -323,19 +323,24 @@ contains_ci (const char *haystack,
   return FALSE;
 }
 
-/* CPython's _check_close, word for word in its effect. */
+/* CPython's _check_close, word for word in its effect; framing tells
+ * which of the fields it reads the head has. */
 static gboolean
-check_close (HttplibResponse *self)
+check_close (HttplibResponse *self,
+             guint            framing)
 {
-  const char *conn = httplib_headers_get_one (self->headers, "Connection");
+  const char *conn = NULL;
 
+  if (framing & HTTPLIB_FRAMING_CONNECTION)
+    conn = httplib_headers_get_one (self->headers, "Connection");
   if (self->version == 11)
     return contains_ci (conn, "close");
-  if (httplib_headers_get_one (self->headers, "Keep-Alive") != NULL)
+  if (framing & HTTPLIB_FRAMING_KEEP_ALIVE)
     return FALSE;
   if (contains_ci (conn, "keep-alive"))
     return FALSE;
-  if (contains_ci (httplib_headers_get_one (self->headers, "Proxy-Connection"), "keep-alive"))
+  if ((framing & HTTPLIB_FRAMING_PROXY_CONNECTION) &&
+      contains_ci (httplib_headers_get_one (self->headers, "Proxy-Connection"), "keep-alive"))
     return FALSE;
   return TRUE;
 }
@@ -360,19 +365,17 @@ fill_from (HttplibConnection *connection,
            GCancellable      *cancellable,
            GError           **error)
 {
-  GInputStream *input = connection ? httplib_connection_get_input (connection) : NULL;
+  GInputStream *input;
 
+  if (connection != NULL && blocking)
+    return httplib_connection_fill (connection, cancellable, error);
+  input = connection ? httplib_connection_get_input (connection) : NULL;
   if (input == NULL)
     {
       g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_NOT_CONNECTED,
                            "the connection was closed");
       return -1;
     }
-  if (blocking)
-    return httplib_connection_await_reply (connection, cancellable, error)
-           ? httplib_read_buffer_fill (httplib_connection_get_read_buffer (connection),
-                                       input, cancellable, error)
-           : -1;
   return httplib_read_buffer_fill_nonblocking (httplib_connection_get_read_buffer (connection),
                                                input, cancellable, error);
 }
@@ -457,26 +460,26 @@ take_head (HttplibResponse   *self,
   self->headers = parser->headers ? g_steal_pointer (&parser->headers) : httplib_headers_new ();
 }
 
-/* Decides the framing and the keep-alive of the final response; with
- * must_close the connection closes after it whatever the headers say. */
+/* Takes the final head and decides the framing and the keep-alive of the
+ * body; with must_close the connection closes after it whatever the
+ * headers say. */
 static gboolean
-start_body (HttplibResponse *self,
-            gboolean         must_close,
-            GError         **error)
+start_body (HttplibResponse   *self,
+            HttplibHeadParser *head,
+            gboolean           must_close,
+            GError           **error)
 {
-  HttplibHeadParser head = { 0 };
+  guint framing = head->framing;
   gint64 length = -1;
+  gboolean ok;
 
-  /* The parser's fields were taken over by the response; lend them back. */
-  head.stage = HTTPLIB_HEAD_DONE;
-  head.version = self->version;
-  head.status = self->status;
-  head.headers = self->headers;
-  head.http09 = self->version == 9;
-  if (!httplib_body_mode_from_head (&head, self->method, &self->mode, &length, error))
+  ok = httplib_body_mode_from_head (head, self->method, &self->mode, &length, error);
+  take_head (self, head);
+  if (!ok)
     return FALSE;
 
-  self->will_close = must_close || self->version == 9 || self->status == 101 || check_close (self);
+  self->will_close = must_close || self->version == 9 || self->status == 101 ||
+                     check_close (self, framing);
   switch (self->mode)
     {
     case HTTPLIB_BODY_NONE:
@@ -590,9 +593,10 @@ httplib_response_begin (HttplibResponse   *self,
    * server's framing of the rest is unknown and the connection must close. */
   if (final_head != NULL)
     {
-      take_head (self, final_head);
+      gboolean ok = start_body (self, final_head, TRUE, error);
+
       httplib_head_parser_free (final_head);
-      return start_body (self, TRUE, error);
+      return ok;
     }
   return httplib_response_begin_step (self, TRUE, cancellable, error);
 }
@@ -614,11 +618,16 @@ httplib_response_begin_step (HttplibResponse *self,
       if (!read_one_head (self->connection, self->debug_level, &self->interim, &self->head,
                           blocking, cancellable, error))
         return FALSE;
+      self->head_started = FALSE;
+      if (!is_interim (self->head.status))
+        {
+          gboolean ok = start_body (self, &self->head, FALSE, error);
+
+          httplib_head_parser_clear (&self->head);
+          return ok;
+        }
       take_head (self, &self->head);
       httplib_head_parser_clear (&self->head);
-      self->head_started = FALSE;
-      if (!is_interim (self->status))
-        return start_body (self, FALSE, error);
     }
 }
 

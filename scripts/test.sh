@@ -3,8 +3,9 @@
 # warnings as errors, and runs every test three times: in a plain build, in
 # the same build under valgrind memcheck, and under AddressSanitizer +
 # UndefinedBehaviorSanitizer. Ends with one line
-# "N passed, N failed" counted from meson's test logs. The soak suite runs
-# once, in the plain build.
+# "N passed, N failed" counted from meson's test logs. The soak suite and
+# the benchmark harness (tiny N) run once, in the plain build; the fuzzers
+# run 60 s each in a clang build.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -32,10 +33,16 @@ run_suite _build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lunde
 rm -f _build-ci/meson-logs/testlog-soak.json
 meson test -C _build-ci --suite soak --logbase testlog-soak --print-errorlogs --num-processes 1 || status=1
 
+# The benchmark harness with a tiny N (builds _build-bench, starts nginx; no
+# timing judged): about a minute.
+rm -f _build-ci/meson-logs/testlog-bench.json
+meson test -C _build-ci --suite bench --logbase testlog-bench --print-errorlogs --num-processes 1 || status=1
+
 # The libFuzzer targets (clang-14), 60 s each, two at a time: about 3 minutes.
 ./scripts/fuzz.sh || status=1
 
 /usr/bin/python3 scripts/count-tests.py _build-ci/meson-logs/testlog.json \
   _build-ci/meson-logs/testlog-valgrind.json _build-asan/meson-logs/testlog.json \
-  _build-ci/meson-logs/testlog-soak.json _build-fuzz/meson-logs/testlog.json
+  _build-ci/meson-logs/testlog-soak.json _build-ci/meson-logs/testlog-bench.json \
+  _build-fuzz/meson-logs/testlog.json
 exit $status

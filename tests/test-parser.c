@@ -771,6 +771,15 @@ static const BodyRow body_rows[] = {
     HTTPLIB_ERROR_BAD_FRAMING },
   { "Content-Length far overflow", "GET", OK_200 ("Content-Length: 99999999999999999999999\r\n"),
     HTTPLIB_ERROR_BAD_FRAMING },
+  /* The parser notes a plain Content-Length as it reads; a fold changes it after. */
+  { "Content-Length folded into 5 5", "GET", OK_200 ("Content-Length: 5\r\n 5\r\n"),
+    HTTPLIB_ERROR_BAD_FRAMING },
+  { "Content-Length folded into 5, 5", "GET", OK_200 ("Content-Length: 5,\r\n 5\r\n"), NO_ERROR,
+    HTTPLIB_BODY_LENGTH, 5 },
+  { "fold after another field", "GET", OK_200 ("Content-Length: 5\r\nX-A: 1\r\n 2\r\n"), NO_ERROR,
+    HTTPLIB_BODY_LENGTH, 5 },
+  { "Content-Length bad then good", "GET", OK_200 ("Content-Length: x\r\nContent-Length: 5\r\n"),
+    HTTPLIB_ERROR_BAD_FRAMING },
   { "Content-Length good then bad", "GET", OK_200 ("Content-Length: 5\r\nContent-Length: x\r\n"),
     HTTPLIB_ERROR_BAD_FRAMING },
   { "chunked", "GET", OK_200 ("Transfer-Encoding: chunked\r\n"), NO_ERROR, HTTPLIB_BODY_CHUNKED, -1 },
@@ -821,6 +830,54 @@ static const BodyRow body_rows[] = {
   { "404 to GET", "GET", "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\n", NO_ERROR,
     HTTPLIB_BODY_LENGTH, 9 },
 };
+
+typedef struct {
+  const char *desc;
+  const char *head;
+  guint       framing;
+  gint64      content_length;
+} FramingRow;
+
+static const FramingRow framing_rows[] = {
+  { "none", OK_200 ("Server: x\r\n"), 0, -1 },
+  { "all five, any case", OK_200 ("CONTENT-length: 7\r\ntransfer-ENCODING: chunked\r\n"
+                                  "connection: close\r\nKEEP-ALIVE: 5\r\nProxy-Connection: x\r\n"),
+    HTTPLIB_FRAMING_CONTENT_LENGTH | HTTPLIB_FRAMING_TRANSFER_ENCODING |
+    HTTPLIB_FRAMING_CONNECTION | HTTPLIB_FRAMING_KEEP_ALIVE | HTTPLIB_FRAMING_PROXY_CONNECTION, 7 },
+  { "same lengths, other names", OK_200 ("Connectiox: a\r\nContent-Lengtx: 5\r\n"
+                                         "Keep-Alivex: 1\r\nTransfer-Encodinx: x\r\n"), 0, -1 },
+  { "two agreeing lengths", OK_200 ("Content-Length: 5\r\nContent-Length: 005\r\n"),
+    HTTPLIB_FRAMING_CONTENT_LENGTH, 5 },
+  { "a list is looked at later", OK_200 ("Content-Length: 5, 5\r\n"),
+    HTTPLIB_FRAMING_CONTENT_LENGTH, HTTPLIB_CONTENT_LENGTH_RECHECK },
+  { "disagreeing lengths", OK_200 ("Content-Length: 5\r\nContent-Length: 6\r\n"),
+    HTTPLIB_FRAMING_CONTENT_LENGTH, HTTPLIB_CONTENT_LENGTH_RECHECK },
+  { "a folded length", OK_200 ("Content-Length: 5\r\n 5\r\n"),
+    HTTPLIB_FRAMING_CONTENT_LENGTH, HTTPLIB_CONTENT_LENGTH_RECHECK },
+  { "a fold of another field", OK_200 ("Content-Length: 5\r\nServer: a\r\n b\r\n"),
+    HTTPLIB_FRAMING_CONTENT_LENGTH, 5 },
+};
+
+/* What the parser notes for the framing while it reads the fields. */
+START_TEST (test_framing_notes)
+{
+  const FramingRow *row = &framing_rows[_i];
+  HttplibHeadParser parser;
+  g_autoptr (GError) error = NULL;
+  gsize consumed;
+
+  httplib_head_parser_init (&parser, TRUE);
+  ck_assert_int_eq (httplib_head_parser_feed (&parser, row->head, strlen (row->head),
+                                              &consumed, &error),
+                    HTTPLIB_PARSE_DONE);
+  ck_assert_msg (parser.framing == row->framing, "%s: framing %#x, expected %#x",
+                 row->desc, parser.framing, row->framing);
+  ck_assert_msg (parser.content_length == row->content_length,
+                 "%s: content length %" G_GINT64_FORMAT ", expected %" G_GINT64_FORMAT,
+                 row->desc, parser.content_length, row->content_length);
+  httplib_head_parser_clear (&parser);
+}
+END_TEST
 
 START_TEST (test_body_mode)
 {
@@ -1289,6 +1346,7 @@ parser_suite (void)
 
   tc = tcase_create ("body-mode");
   tcase_add_loop_test (tc, test_body_mode, 0, G_N_ELEMENTS (body_rows));
+  tcase_add_loop_test (tc, test_framing_notes, 0, G_N_ELEMENTS (framing_rows));
   suite_add_tcase (suite, tc);
 
   tc = tcase_create ("helpers");

@@ -99,6 +99,45 @@ check_head (const HttplibHeadParser *head)
   fuzz_check_headers (head->headers, "head");
 }
 
+/* The framing the parser noted on the way must be what the fields say:
+ * the bits match the names present, and deciding the framing from the
+ * fields alone (the slow path) agrees on mode, length and error. */
+static void
+check_framing (const HttplibHeadParser *head,
+               const char              *method)
+{
+  static const struct { guint bit; const char *name; } names[] = {
+    { HTTPLIB_FRAMING_CONTENT_LENGTH, "Content-Length" },
+    { HTTPLIB_FRAMING_TRANSFER_ENCODING, "Transfer-Encoding" },
+    { HTTPLIB_FRAMING_CONNECTION, "Connection" },
+    { HTTPLIB_FRAMING_KEEP_ALIVE, "Keep-Alive" },
+    { HTTPLIB_FRAMING_PROXY_CONNECTION, "Proxy-Connection" },
+  };
+  HttplibHeadParser slow = *head;
+  g_autoptr(GError) fast_error = NULL;
+  g_autoptr(GError) slow_error = NULL;
+  HttplibBodyMode fast_mode = 0, slow_mode = 0;
+  gint64 fast_length = 0, slow_length = 0;
+  gboolean fast_ok, slow_ok;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    fuzz_check (((head->framing & names[i].bit) != 0) ==
+                httplib_headers_contains (head->headers, names[i].name),
+                "framing bit of %s", names[i].name);
+  slow.content_length = HTTPLIB_CONTENT_LENGTH_RECHECK;
+  fast_ok = httplib_body_mode_from_head (head, method, &fast_mode, &fast_length, &fast_error);
+  slow_ok = httplib_body_mode_from_head (&slow, method, &slow_mode, &slow_length, &slow_error);
+  fuzz_check (fast_ok == slow_ok, "framing: noted %d, from the fields %d", fast_ok, slow_ok);
+  if (fast_ok)
+    fuzz_check (fast_mode == slow_mode && fast_length == slow_length,
+                "framing: noted %d/%" G_GINT64_FORMAT ", from the fields %d/%" G_GINT64_FORMAT,
+                fast_mode, fast_length, slow_mode, slow_length);
+  else
+    fuzz_check (fast_error->code == slow_error->code &&
+                strcmp (fast_error->message, slow_error->message) == 0,
+                "framing errors differ: '%s' and '%s'", fast_error->message, slow_error->message);
+}
+
 /* The head written out canonically must parse back to the same head. */
 static void
 check_round_trip (const HttplibHeadParser *head)
@@ -300,6 +339,7 @@ parse_response (const FuzzInput *input,
       seen->n_interim++;
     }
 
+  check_framing (&head, method);
   if (!httplib_body_mode_from_head (&head, method, &mode, &length, &error))
     {
       fuzz_append_error (out, error);
