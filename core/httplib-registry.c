@@ -455,7 +455,9 @@ httplib_registry_register_transport (HttplibRegistry *registry,
  * @error: return location for a #GError
  *
  * Registers a transport. The plugin modules are loaded first, if they were
- * not yet, so a name a module registers is taken by then. With
+ * not yet, so a name a module registers is taken by then. (A module's
+ * own registrations, from its register function, load nothing more; a
+ * clash between modules is settled as [class@Registry] says.) With
  * %HTTPLIB_REGISTER_FLAGS_REPLACE a taken name passes to @type: later
  * lookups and connects get it, and connections that opened their chain
  * before keep the type they made.
@@ -471,8 +473,10 @@ httplib_registry_register_transport (HttplibRegistry *registry,
  * interface, @name is empty, @flags has unknown bits, or @name is taken
  * and @flags does not say to replace it; the message then names @name,
  * the type that has it and the module file it came from (or `the
- * application`). A module whose registration fails is also named in the
- * failures of httplib_registry_load_plugins().
+ * application`). From a module, a name that another module is named for
+ * is refused even with %HTTPLIB_REGISTER_FLAGS_REPLACE ("is reserved for
+ * FILE, the module named for it"). A module whose registration fails is
+ * also named in the failures of httplib_registry_load_plugins().
  *
  * Returns: %TRUE when registered
  */
@@ -763,7 +767,7 @@ load_named (HttplibRegistry *self,
       if (module == NULL)
         return;
       /* One whose plugin has another name waits for its turn among the others. */
-      if (module->named && strcmp (module->info->name, name) == 0)
+      if (module->named)
         register_module (self, module);
       else
         load_all (self, module);
@@ -776,12 +780,13 @@ load_named (HttplibRegistry *self,
  * @registry: a registry
  * @error: return location for a #GError
  *
- * Loads every module in the plugin folders, once; later calls do nothing.
- * Lookups, listings and registrations call it on first use. A module that
- * fails to load (not a library, no entry point, built for another
- * %HTTPLIB_PLUGIN_API_VERSION, a second copy of a loaded plugin) is
- * skipped, and one whose type fails to register (a name taken by an
- * earlier module) loses that name; either is named in the error
+ * Loads every module in the plugin folders that is not loaded yet, once;
+ * later calls do nothing. Listings, the application's registrations and
+ * lookups of a name that no module is named for call it on first use.
+ * A module that fails to load (not a library, no entry point, built for
+ * another %HTTPLIB_PLUGIN_API_VERSION, a second copy of a loaded plugin)
+ * is skipped, and one whose type fails to register (a name another
+ * module has, see [class@Registry]) loses that name; either is named in the error
  * (%HTTPLIB_ERROR_PLUGIN, the first failure) and in the message of any
  * later failed lookup, and listed by
  * httplib_registry_get_load_failures(). The other modules still load.
@@ -872,8 +877,11 @@ lookup (HttplibRegistry   *self,
  * @name: a transport name
  * @error: return location for a #GError
  *
- * Finds a transport, loading the plugin modules on first use. Fails with
- * %HTTPLIB_ERROR_PLUGIN naming @name and the folders searched.
+ * Finds a transport. A name not registered yet loads the module named for
+ * it, `libhttplib-NAME.so`, and when that does not register it, every
+ * other module (see [class@Registry]). Fails with %HTTPLIB_ERROR_PLUGIN
+ * naming @name, the folders searched and every module that failed to
+ * load.
  *
  * Returns: the type, or %G_TYPE_INVALID with @error set
  */
@@ -893,8 +901,10 @@ httplib_registry_lookup_transport (HttplibRegistry *registry,
  * @name: a body source name
  * @error: return location for a #GError
  *
- * Finds a body source, loading the plugin modules on first use. Fails with
- * %HTTPLIB_ERROR_PLUGIN naming @name and the folders searched.
+ * Finds a body source, loading modules as
+ * httplib_registry_lookup_transport() does. Fails with
+ * %HTTPLIB_ERROR_PLUGIN naming @name, the folders searched and every
+ * module that failed to load.
  *
  * Returns: the type, or %G_TYPE_INVALID with @error set
  */
