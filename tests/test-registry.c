@@ -12,9 +12,14 @@
  * module means to the registry.
  *
  * The test modules of tests/modules/ (built for another API version, a
- * name clash, a replacement) come from their build paths, given by meson
- * as TEST_MODULE_*_PATH; they are linked into temporary folders the same
- * way, under names that sort after the tcp module's.
+ * name clash, a module sharing a name with it, a replacement) come from
+ * their build paths, given by meson as TEST_MODULE_*_PATH; they are linked
+ * into temporary folders the same way, under the file names each test
+ * needs: `libhttplib-NAME.so` to be loaded by a lookup of NAME, any other
+ * name to be loaded only with every module. Each counts its registrations
+ * in the registry's object data, so a test sees which modules a lookup
+ * loaded. REGISTRY_PROBE_PATH is a program that reports which modules a
+ * fresh process maps for a plain GET.
  */
 #include <httplib/httplib.h>
 
