@@ -7,11 +7,12 @@
 #include "httplib-plugin-entry-private.h"
 
 struct _HttplibPluginEntry {
-  char              *name;
-  HttplibPluginKind  kind;
-  GType              type;
-  char              *module_path;  /* NULL: not registered by a module */
-  char              *module_name;
+  char                 *name;
+  HttplibPluginKind     kind;
+  GType                 type;
+  char                 *module_path;  /* NULL: not registered by a module */
+  char                 *module_name;
+  HttplibRegisterFlags  flags;
 };
 
 /**
@@ -38,11 +39,12 @@ G_DEFINE_BOXED_TYPE (HttplibPluginEntry, httplib_plugin_entry,
                      httplib_plugin_entry_ref, httplib_plugin_entry_unref)
 
 HttplibPluginEntry *
-httplib_plugin_entry_new (const char        *name,
-                          HttplibPluginKind  kind,
-                          GType              type,
-                          const char        *module_path,
-                          const char        *module_name)
+httplib_plugin_entry_new (const char           *name,
+                          HttplibPluginKind     kind,
+                          GType                 type,
+                          const char           *module_path,
+                          const char           *module_name,
+                          HttplibRegisterFlags  flags)
 {
   HttplibPluginEntry *entry = g_atomic_rc_box_new0 (HttplibPluginEntry);
 
@@ -51,7 +53,15 @@ httplib_plugin_entry_new (const char        *name,
   entry->type = type;
   entry->module_path = g_strdup (module_path);
   entry->module_name = g_strdup (module_name);
+  entry->flags = flags;
   return entry;
+}
+
+HttplibRegisterFlags
+httplib_plugin_entry_get_flags (HttplibPluginEntry *entry)
+{
+  g_return_val_if_fail (entry != NULL, HTTPLIB_REGISTER_FLAGS_NONE);
+  return entry->flags;
 }
 
 /**

@@ -149,7 +149,7 @@ fi
 
 # Installed into the library's plugin folder, it needs no HTTPLIB_PLUGIN_PATH.
 meson install -C "$work/example-build" --no-rebuild >"$work/example-install.log" 2>&1 &&
-  [ -f "$prefix/lib/httplib-1.0/plugins/libexample-connect-to.so" ] ||
+  [ -f "$prefix/lib/httplib-1.0/plugins/libhttplib-connect-to.so" ] ||
   fail "the module installs into pkg-config's plugindir" "$work/example-install.log"
 pass "the module installs into pkg-config's plugindir"
 get "" /installed >"$work/out3" 2>&1

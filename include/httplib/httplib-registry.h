@@ -43,7 +43,10 @@ typedef void (*HttplibPluginRegisterFunc) (HttplibRegistry *registry);
 /**
  * HttplibPluginInfo:
  * @api_version: %HTTPLIB_PLUGIN_API_VERSION at the module's build time
- * @name: the module's name, for messages
+ * @name: the module's name, for messages; a module whose file is named
+ *   after it, `libhttplib-NAME.so`, is loaded only when NAME is looked up
+ *   (or every module is loaded), and keeps the transport or body source
+ *   called NAME against any other module
  * @register_types: called once when the module is loaded
  *
  * What a plugin module's one exported entry point,
@@ -67,7 +70,11 @@ typedef struct {
  * @plugin_name: a string naming the module
  * @register_func: a #HttplibPluginRegisterFunc
  *
- * Defines the entry point of a plugin module.
+ * Defines the entry point of a plugin module. Name the module's file
+ * after @plugin_name, `libhttplib-NAME.so` (meson's
+ * `shared_module('httplib-NAME', ...)`), and register a transport or
+ * body source under that same name: the module is then loaded only when
+ * a connection asks for that name.
  */
 #define HTTPLIB_PLUGIN_DEFINE(plugin_name, register_func)                   \
   G_MODULE_EXPORT const HttplibPluginInfo *httplib_plugin_query (void);     \

@@ -1,14 +1,20 @@
 /* test-module.c: plugin modules the registry suite loads from folders of
- * its own, never from HTTPLIB_PLUGIN_PATH. One source, three modules:
+ * its own, never from HTTPLIB_PLUGIN_PATH. One source, four modules:
  *
  *   TEST_MODULE_BAD_VERSION  built for the next plugin API version, so the
  *                            registry must refuse it before it registers
  *                            "test-bad-version"
- *   TEST_MODULE_CLASH        registers "tcp", which the tcp module took
- *                            first, and "test-clash-extra", which is free
+ *   TEST_MODULE_CLASH        plugin "test-clash": registers "tcp", which the
+ *                            tcp module has, "test-clash-extra", which is
+ *                            free, and "test-shared"
+ *   TEST_MODULE_LAZY         plugin "test-lazy": registers "test-lazy" and
+ *                            "test-shared"
  *   TEST_MODULE_REPLACE      registers "tcp" with HTTPLIB_REGISTER_FLAGS_REPLACE
  *
- * Each defines its own transport type (a GType name is process-wide).
+ * Each defines its own transport type (a GType name is process-wide), and
+ * counts its registrations in the registry's object data under
+ * "test-module:" and its plugin name, so a test can tell which modules a
+ * registry loaded without listing (which loads them all).
  */
 #include <httplib/httplib.h>
 #include <gmodule.h>
@@ -23,13 +29,18 @@
 # define MODULE_API_VERSION HTTPLIB_PLUGIN_API_VERSION
 # define TestModuleTransport TestClashTransport
 # define test_module_transport test_clash_transport
+#elif defined(TEST_MODULE_LAZY)
+# define MODULE_NAME "test-lazy"
+# define MODULE_API_VERSION HTTPLIB_PLUGIN_API_VERSION
+# define TestModuleTransport TestLazyTransport
+# define test_module_transport test_lazy_transport
 #elif defined(TEST_MODULE_REPLACE)
 # define MODULE_NAME "test-replace"
 # define MODULE_API_VERSION HTTPLIB_PLUGIN_API_VERSION
 # define TestModuleTransport TestReplaceTransport
 # define test_module_transport test_replace_transport
 #else
-# error "define one of TEST_MODULE_BAD_VERSION, TEST_MODULE_CLASH, TEST_MODULE_REPLACE"
+# error "define one of TEST_MODULE_BAD_VERSION, TEST_MODULE_CLASH, TEST_MODULE_LAZY, TEST_MODULE_REPLACE"
 #endif
 
 typedef struct {
@@ -77,6 +88,11 @@ static void
 register_types (HttplibRegistry *registry)
 {
   GType type = G_PASTE (test_module_transport, _get_type) ();
+  const char *key = "test-module:" MODULE_NAME;
+
+  g_object_set_data (G_OBJECT (registry), key,
+                     GINT_TO_POINTER (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (registry),
+                                                                          key)) + 1));
 
   /* Failures are recorded by the registry against this module's file. */
 #if defined(TEST_MODULE_BAD_VERSION)
@@ -84,6 +100,10 @@ register_types (HttplibRegistry *registry)
 #elif defined(TEST_MODULE_CLASH)
   httplib_registry_register_transport (registry, "tcp", type, NULL);
   httplib_registry_register_transport (registry, "test-clash-extra", type, NULL);
+  httplib_registry_register_transport (registry, "test-shared", type, NULL);
+#elif defined(TEST_MODULE_LAZY)
+  httplib_registry_register_transport (registry, "test-lazy", type, NULL);
+  httplib_registry_register_transport (registry, "test-shared", type, NULL);
 #else
   httplib_registry_register_transport_full (registry, "tcp", type,
                                             HTTPLIB_REGISTER_FLAGS_REPLACE, NULL);

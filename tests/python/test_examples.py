@@ -143,6 +143,8 @@ def test_errors_are_glib_errors():
         conn.request("GET", "/", None, None)
         expect_error(HTTPLIB_ERROR, Httplib.Error.CANNOT_SEND_REQUEST,
                      conn.request, "GET", "/", None, None)
+        # The answer comes after the server recorded the request: count it only then.
+        check_equal(conn.get_response().read(-1).get_data(), GET_BODY, "the first request's body")
         conn.close()
 
         reached = len(server.requests)
