@@ -613,7 +613,8 @@ response_step (GTask  *task,
     {
       httplib_connection_clear_head_deadline (self);
       self->busy = FALSE;
-      g_task_return_pointer (task, g_object_ref (response), g_object_unref);
+      g_task_return_pointer (task, g_object_ref (httplib_response_hand_out (response)),
+                             g_object_unref);
       return;
     }
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -734,7 +735,8 @@ httplib_connection_get_response_async (HttplibConnection   *connection,
     {
       /* Read before the body would have gone (Expect: 100-continue). */
       if (httplib_response_begin (response, g_steal_pointer (&self->early_head), NULL, &error))
-        g_task_return_pointer (task, g_object_ref (response), g_object_unref);
+        g_task_return_pointer (task, g_object_ref (httplib_response_hand_out (response)),
+                               g_object_unref);
       else
         {
           httplib_connection_close (self);

@@ -783,7 +783,7 @@ httplib_connection_get_response (HttplibConnection *connection,
     return NULL;
   if (begin_response (self, response, g_steal_pointer (&self->early_head), cancellable,
                       &local_error))
-    return g_steal_pointer (&response);
+    return httplib_response_hand_out (g_steal_pointer (&response));
 
   if (httplib_connection_can_resend (self, response, local_error))
     {
@@ -792,7 +792,7 @@ httplib_connection_get_response (HttplibConnection *connection,
       if (httplib_connection_resend (self, cancellable, error) &&
           (response = httplib_connection_take_response (self, error)) != NULL &&
           begin_response (self, response, NULL, cancellable, error))
-        return g_steal_pointer (&response);
+        return httplib_response_hand_out (g_steal_pointer (&response));
     }
   else
     g_propagate_error (error, g_steal_pointer (&local_error));

@@ -12,6 +12,9 @@ HttplibResponse *httplib_response_new    (HttplibConnection *connection,
                                           char              *method,
                                           gboolean           strict,
                                           int                debug_level);
+/* get_response() returns it: from now on its state changes are announced
+ * (notify::state, state-changed). Returns response. */
+HttplibResponse *httplib_response_hand_out (HttplibResponse *response);
 /* Reads the status line and headers, skipping interim 1xx responses;
  * final_head, when given, is a head read early and is taken over. */
 gboolean         httplib_response_begin  (HttplibResponse   *response,

@@ -51,6 +51,7 @@ struct _HttplibResponse {
   GHashTable           *joined;        /* name -> "v1, v2" for get_header() */
 
   gboolean              reading;       /* an async read or the input stream's is under way */
+  gboolean              handed_out;    /* get_response gave it out: someone may listen now */
   HttplibHeadParser     head;          /* the head being read, kept across retries */
   gboolean              head_started;
   guint                 interim;       /* interim responses so far */
@@ -100,6 +101,10 @@ set_state (HttplibResponse      *self,
   if (old == state)
     return;
   self->state = state;
+  /* Nobody holds a response get_response() has not returned yet, so
+   * nobody can be listening: most responses reach their body unwatched. */
+  if (!self->handed_out)
+    return;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
   if (g_signal_has_handler_pending (self, signals[SIGNAL_STATE_CHANGED], 0, FALSE))
     g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, old, state);
@@ -262,7 +267,9 @@ httplib_response_class_init (HttplibResponseClass *klass)
    * @old_state: the state it left
    * @new_state: the state it entered
    *
-   * Emitted on every change of [property@Response:state].
+   * Emitted on every change of [property@Response:state] once
+   * httplib_connection_get_response() (or its async variant) has returned
+   * the response: before that nobody can hold it.
    */
   signals[SIGNAL_STATE_CHANGED] =
     g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -289,6 +296,13 @@ httplib_response_init (HttplibResponse *self)
 {
   self->length = -1;
   httplib_chunk_decoder_init (&self->chunks);
+}
+
+HttplibResponse *
+httplib_response_hand_out (HttplibResponse *response)
+{
+  response->handed_out = TRUE;
+  return response;
 }
 
 HttplibResponse *

@@ -122,10 +122,35 @@ def test_input_stream():
         check_equal(out.steal_as_bytes().get_data(), GET_BODY, "spliced body")
 
 
+def test_response_states_after_finish():
+    """The async response announces its states from get_response_finish on."""
+    with Server() as server:
+        loop = Loop()
+        conn = new_connection(server.port)
+        conn.request_async("GET", "/", None, None, None, loop.done)
+        _, result = loop.wait()
+        conn.request_finish(result)
+        conn.get_response_async(None, loop.done)
+        _, result = loop.wait()
+        response = conn.get_response_finish(result)
+        check_equal(response.props.state, Httplib.ResponseState.BODY, "state on finish")
+        changes, notified = [], []
+        response.connect("state-changed",
+                         lambda r, old, new: changes.append((old.value_nick, new.value_nick)))
+        response.connect("notify::state", lambda r, pspec: notified.append(r.props.state.value_nick))
+        response.read_all_async(None, loop.done)
+        _, result = loop.wait()
+        check_equal(response.read_all_finish(result).get_data(), GET_BODY, "body")
+        response.close()
+        check_equal(changes, [("body", "complete"), ("complete", "closed")], "state-changed")
+        check_equal(notified, ["complete", "closed"], "notify::state")
+
+
 if __name__ == "__main__":
     run([
         test_get_twice,
         test_post_with_progress,
         test_errors_and_cancel,
         test_input_stream,
+        test_response_states_after_finish,
     ])
