@@ -16,6 +16,7 @@
  * gets GSocketClient's, with the peer named on the connecting stream.
  */
 #include "httplib-tcp-transport.h"
+#include "httplib-client-events.h"
 #include "httplib-deadline.h"
 
 #include <math.h>
@@ -26,8 +27,7 @@
 struct _HttplibTcpTransport {
   GObject             parent_instance;
   GSocketClient      *client;
-  gulong              client_handler;  /* GSocketClient::event, blocked when nobody listens */
-  gboolean            forwarding;      /* client_handler is unblocked */
+  HttplibClientEvents events;          /* the client's, handed on only while someone listens */
 
   /* What the last connect went to, reused while the endpoint stays the same. */
   char               *host;
@@ -36,8 +36,6 @@ struct _HttplibTcpTransport {
   char               *source;
   GSocketAddress     *local;           /* source parsed, or NULL */
 };
-
-static guint event_signal;
 
 static void transport_iface_init (HttplibTransportInterface *iface);
 
@@ -161,23 +159,6 @@ set_source (HttplibTcpTransport *self,
   return TRUE;
 }
 
-/* GSocketClient's events reach the transport's handlers only when there
- * are any: emitting to nobody was most of a plain connect's cost. */
-static void
-forward_events (HttplibTcpTransport *self)
-{
-  gboolean listening = g_signal_has_handler_pending (self, event_signal, 0, FALSE);
-
-  if (listening != self->forwarding)
-    {
-      if (listening)
-        g_signal_handler_unblock (self->client, self->client_handler);
-      else
-        g_signal_handler_block (self->client, self->client_handler);
-      self->forwarding = listening;
-    }
-}
-
 /* Sets the client up for one connect; NULL with error set when the
  * endpoint cannot be served. */
 static GSocketConnectable *
@@ -199,7 +180,7 @@ prepare_connect (HttplibTcpTransport *self,
 
   /* GIO counts socket timeouts in whole seconds: round up, never down to none. */
   g_socket_client_set_timeout (self->client, timeout > 0 ? (guint) ceil (timeout) : 0);
-  forward_events (self);
+  httplib_client_events_follow (&self->events, HTTPLIB_TRANSPORT (self));
 
   return connectable_for (self, httplib_endpoint_get_host (endpoint),
                           httplib_endpoint_get_port (endpoint));
@@ -213,7 +194,7 @@ connected (HttplibTransport  *transport,
   g_socket_set_option (g_socket_connection_get_socket (connection),
                        IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
-  if (HTTPLIB_TCP_TRANSPORT (transport)->forwarding)
+  if (HTTPLIB_TCP_TRANSPORT (transport)->events.forwarding)
     httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_COMPLETE,
                                     G_IO_STREAM (connection));
   return G_IO_STREAM (connection);
@@ -285,7 +266,7 @@ tcp_open (HttplibTransport *transport,
   address = prepare_connect (self, endpoint, base, error);
   if (address == NULL)
     return NULL;
-  if (!self->forwarding && G_IS_INET_SOCKET_ADDRESS (address))
+  if (!self->events.forwarding && G_IS_INET_SOCKET_ADDRESS (address))
     connection = connect_to_address (self, G_SOCKET_ADDRESS (address), cancellable, error);
   else
     connection = g_socket_client_connect (self->client, address, cancellable, error);
@@ -401,7 +382,6 @@ static void
 httplib_tcp_transport_class_init (HttplibTcpTransportClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = httplib_tcp_transport_finalize;
-  event_signal = g_signal_lookup ("event", HTTPLIB_TYPE_TRANSPORT);
 }
 
 static void
@@ -410,7 +390,6 @@ httplib_tcp_transport_init (HttplibTcpTransport *self)
   self->client = g_socket_client_new ();
   /* Proxies are the tunnel plugin's job; the default resolver costs ~57 µs per connect. */
   g_socket_client_set_enable_proxy (self->client, FALSE);
-  self->client_handler = g_signal_connect_object (self->client, "event",
-                                                  G_CALLBACK (on_client_event), self, 0);
-  self->forwarding = TRUE;
+  httplib_client_events_init (&self->events, self->client, HTTPLIB_TRANSPORT (self),
+                              G_CALLBACK (on_client_event));
 }

@@ -7,8 +7,13 @@
  *
  * The asynchronous open is GSocketClient's own, on the caller's main
  * context, bounded by the endpoint's timeout like the tcp transport's.
+ *
+ * As in the tcp transport, GSocketClient's events are handed on only
+ * while someone listens to the transport's own: emitting them to nobody
+ * cost 4 k of the 47 k instructions of a connect cycle (GET, read, close).
  */
 #include "httplib-unix-transport.h"
+#include "httplib-client-events.h"
 #include "httplib-deadline.h"
 
 #include <gio/gunixsocketaddress.h>
@@ -17,8 +22,9 @@
 #include <sys/un.h>
 
 struct _HttplibUnixTransport {
-  GObject        parent_instance;
-  GSocketClient *client;
+  GObject             parent_instance;
+  GSocketClient      *client;
+  HttplibClientEvents events;  /* the client's, handed on only while someone listens */
 };
 
 static void transport_iface_init (HttplibTransportInterface *iface);
@@ -78,6 +84,7 @@ prepare_connect (HttplibUnixTransport *self,
 
   /* GIO counts socket timeouts in whole seconds: round up, never down to none. */
   g_socket_client_set_timeout (self->client, timeout > 0 ? (guint) ceil (timeout) : 0);
+  httplib_client_events_follow (&self->events, HTTPLIB_TRANSPORT (self));
   return G_SOCKET_CONNECTABLE (g_unix_socket_address_new (path));
 }
 
@@ -85,8 +92,9 @@ static GIOStream *
 connected (HttplibTransport  *transport,
            GSocketConnection *connection)
 {
-  httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_COMPLETE,
-                                  G_IO_STREAM (connection));
+  if (HTTPLIB_UNIX_TRANSPORT (transport)->events.forwarding)
+    httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_COMPLETE,
+                                    G_IO_STREAM (connection));
   return G_IO_STREAM (connection);
 }
 
@@ -232,5 +240,6 @@ httplib_unix_transport_init (HttplibUnixTransport *self)
   self->client = g_socket_client_new ();
   /* A local socket never goes through a proxy, and the lookup costs ~57 µs. */
   g_socket_client_set_enable_proxy (self->client, FALSE);
-  g_signal_connect_object (self->client, "event", G_CALLBACK (on_client_event), self, 0);
+  httplib_client_events_init (&self->events, self->client, HTTPLIB_TRANSPORT (self),
+                              G_CALLBACK (on_client_event));
 }
