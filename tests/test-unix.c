@@ -1,9 +1,12 @@
 /* test-unix.c: the unix transport against the loopback server on a Unix
  * domain socket in a temporary folder — GET, POST, keep-alive, async, the
  * Host header from the caller's authority, events, bad paths (too long,
- * missing, nobody listening), cancellation and the timeout */
+ * missing, nobody listening), cancellation and the timeout; one transport
+ * following its path across opens, events only while someone listens, and
+ * the same errors whether or not anyone listens, blocking and async */
 #include <httplib/httplib.h>
 #include <fcntl.h>
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,6 +15,7 @@
 
 #include "test-client.h"
 #include "test-server.h"
+#include "test-transport.h"
 #include "test-utils.h"
 
 #define OK_HELLO "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
@@ -35,7 +39,16 @@ setup (void)
 static void
 teardown (void)
 {
-  g_unlink (sock_path);
+  g_autoptr(GDir) dir = g_dir_open (tmp_dir, 0, NULL);
+  const char *name;
+
+  /* The sockets a test made, wherever it stopped. */
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
+
+      g_unlink (path);
+    }
   g_rmdir (tmp_dir);
   g_clear_pointer (&sock_path, g_free);
   g_clear_pointer (&tmp_dir, g_free);
@@ -66,16 +79,21 @@ unix_connect (const char *authority)
   return conn;
 }
 
-/* The nicks of the events the connection passed on, space-separated. */
+/* A socket file whose server is gone, as a daemon that crashed leaves. */
 static void
-on_event (HttplibConnection *conn, HttplibTransportEvent event, GIOStream *stream,
-          gpointer user_data)
+make_dead_socket_file (const char *path)
 {
-  GString *names = user_data;
-  g_autoptr(GEnumClass) klass = g_type_class_ref (HTTPLIB_TYPE_TRANSPORT_EVENT);
-  GEnumValue *value = g_enum_get_value (klass, event);
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr(GSocket) socket = NULL;
+  GError *error = NULL;
 
-  g_string_append_printf (names, "%s%s", names->len ? " " : "", value ? value->value_nick : "?");
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                         &error);
+  httplib_assert_no_error (error);
+  ck_assert (g_socket_bind (socket, address, FALSE, &error));
+  httplib_assert_no_error (error);
+  ck_assert (g_socket_close (socket, &error));
+  ck_assert (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
 /* --- requests --- */
@@ -233,13 +251,17 @@ START_TEST (test_events)
   TestScript script;
   g_autoptr(TestServer) server = unix_server (&script, steps);
   g_autoptr(HttplibConnection) conn = unix_connect ("localhost");
-  g_autoptr(GString) names = g_string_new (NULL);
+  TestEventLog log;
   GError *error = NULL;
 
-  g_signal_connect (conn, "event", G_CALLBACK (on_event), names);
+  test_event_log_init (&log);
+  g_signal_connect (conn, "event", G_CALLBACK (test_event_log_on_connection_event), &log);
   ck_assert (httplib_connection_connect (conn, NULL, &error));
   httplib_assert_no_error (error);
-  ck_assert_str_eq (names->str, "connecting connected complete");
+  ck_assert_str_eq (log.names->str, "connecting connected complete");
+  ck_assert_str_eq (log.peers->str, sock_path);
+  g_signal_handlers_disconnect_by_data (conn, &log);
+  test_event_log_clear (&log);
 }
 END_TEST
 
@@ -252,11 +274,12 @@ START_TEST (test_async_get)
   g_autoptr(TestServer) server = unix_server (&script, steps);
   g_autoptr(HttplibConnection) conn = unix_connect ("localhost");
   g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(GString) names = g_string_new (NULL);
+  TestEventLog log;
   GError *error = NULL;
 
+  test_event_log_init (&log);
   g_main_context_push_thread_default (context);
-  g_signal_connect (conn, "event", G_CALLBACK (on_event), names);
+  g_signal_connect (conn, "event", G_CALLBACK (test_event_log_on_connection_event), &log);
   for (guint i = 0; i < 2; i++)
     {
       GAsyncResult *slot = NULL;
@@ -286,8 +309,10 @@ START_TEST (test_async_get)
   g_main_context_pop_thread_default (context);
 
   /* Opened once, natively: the events came on this thread's context. */
-  ck_assert_str_eq (names->str, "connecting connected complete");
+  ck_assert_str_eq (log.names->str, "connecting connected complete");
   ck_assert_uint_eq (test_server_get_n_connections (server), 1);
+  g_signal_handlers_disconnect_by_data (conn, &log);
+  test_event_log_clear (&log);
 }
 END_TEST
 
@@ -386,25 +411,12 @@ START_TEST (test_missing_socket)
 }
 END_TEST
 
-/* A socket file whose server is gone, as a daemon that crashed leaves. */
 START_TEST (test_no_listener)
 {
-  struct sockaddr_un native = { .sun_family = AF_UNIX };
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GSocket) socket = NULL;
   g_autoptr(HttplibConnection) conn = NULL;
   GError *error = NULL;
 
-  strcpy (native.sun_path, sock_path);
-  address = g_socket_address_new_from_native (&native, sizeof native);
-  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-                         &error);
-  httplib_assert_no_error (error);
-  ck_assert (g_socket_bind (socket, address, FALSE, &error));
-  httplib_assert_no_error (error);
-  ck_assert (g_socket_close (socket, &error));
-  ck_assert (g_file_test (sock_path, G_FILE_TEST_EXISTS));
-
+  make_dead_socket_file (sock_path);
   conn = unix_connect ("localhost");
   error = test_get_error (conn);
   httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
@@ -529,6 +541,325 @@ START_TEST (test_timeout)
 }
 END_TEST
 
+/* --- one transport, several opens --- */
+
+/* Rows of the tests run both ways: 0 blocking, 1 async. */
+static const char * const ways[] = { "blocking", "async" };
+
+static HttplibEndpoint *
+endpoint_for_path (const char *path, double timeout)
+{
+  HttplibEndpoint *endpoint = httplib_endpoint_new ("localhost", 80);
+
+  httplib_endpoint_set_socket_path (endpoint, path);
+  httplib_endpoint_set_timeout (endpoint, timeout);
+  return endpoint;
+}
+
+/* A transport keeps the address of the last path: each open must still
+ * go where its own endpoint says. */
+START_TEST (test_follows_path)
+{
+  static const char * const steps[] = { TEST_STEP_WAIT_CLOSE, NULL };
+  g_autofree char *other_path = g_build_filename (tmp_dir, "other.sock", NULL);
+  TestScript script_a;
+  TestScript script_b = { .steps = steps };
+  g_autoptr(TestServer) a = unix_server (&script_a, steps);
+  g_autoptr(TestServer) b = test_server_new_unix (other_path, test_script_handler, &script_b);
+  g_autoptr(HttplibTransport) transport = test_transport_new ("unix");
+  gboolean async = _i == 1;
+  const char *opens[] = { sock_path, other_path, sock_path, sock_path, other_path };
+
+  ck_assert_ptr_nonnull (b);
+  for (guint i = 0; i < G_N_ELEMENTS (opens); i++)
+    {
+      g_autoptr(HttplibEndpoint) endpoint = endpoint_for_path (opens[i], 5);
+      g_autoptr(GIOStream) stream = NULL;
+      g_autofree char *peer = NULL;
+      GError *error = NULL;
+
+      stream = test_transport_open (transport, endpoint, async, NULL, &error);
+      httplib_assert_no_error (error);
+      peer = test_stream_peer (stream);
+      ck_assert_msg (strcmp (peer, opens[i]) == 0, "%s open %u: expected peer %s, got %s",
+                     ways[_i], i, opens[i], peer);
+    }
+  ck_assert (test_server_wait_handled (a, 3));
+  ck_assert (test_server_wait_handled (b, 2));
+  ck_assert_uint_eq (test_server_get_n_connections (a), 3);
+  ck_assert_uint_eq (test_server_get_n_connections (b), 2);
+}
+END_TEST
+
+/* --- events only while someone listens --- */
+
+/* A handler that comes after silent opens gets every event of the next
+ * open, the connecting one with the path on its stream (as GSocketClient
+ * gives it); after it leaves, nothing is emitted to anyone. */
+START_TEST (test_events_on_demand)
+{
+  static const char * const steps[] = { TEST_STEP_WAIT_CLOSE, NULL };
+  TestScript script;
+  g_autoptr(TestServer) server = unix_server (&script, steps);
+  g_autoptr(HttplibTransport) transport = test_transport_new ("unix");
+  g_autoptr(HttplibEndpoint) endpoint = endpoint_for_path (sock_path, 5);
+  g_autofree char *two_peers = g_strdup_printf ("%s,%s", sock_path, sock_path);
+  TestEventLog log;
+  gboolean async = _i == 1;
+  GError *error = NULL;
+  gulong id;
+
+  test_event_log_init (&log);
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(GIOStream) silent = test_transport_open (transport, endpoint, async, NULL, &error);
+      g_autoptr(GIOStream) heard = NULL;
+      g_autoptr(GIOStream) silent_again = NULL;
+
+      httplib_assert_no_error (error);
+      id = g_signal_connect (transport, "event", G_CALLBACK (test_event_log_on_transport_event),
+                             &log);
+      heard = test_transport_open (transport, endpoint, async, NULL, &error);
+      httplib_assert_no_error (error);
+      g_signal_handler_disconnect (transport, id);
+      silent_again = test_transport_open (transport, endpoint, async, NULL, &error);
+      httplib_assert_no_error (error);
+    }
+  ck_assert_str_eq (log.names->str, "connecting connected complete connecting connected complete");
+  ck_assert_str_eq (log.peers->str, two_peers);
+  ck_assert (test_server_wait_handled (server, 6));
+  test_event_log_clear (&log);
+}
+END_TEST
+
+/* Through a connection: its chain stops passing the unix link's events on
+ * while nobody listens to the connection, and starts again at once. */
+START_TEST (test_connection_events_on_demand)
+{
+  static const char * const steps[] = {
+    OK_HELLO, TEST_STEP_CLOSE, OK_HELLO, TEST_STEP_CLOSE,
+    OK_HELLO, TEST_STEP_CLOSE, OK_HELLO, NULL
+  };
+  TestScript script;
+  g_autoptr(TestServer) server = unix_server (&script, steps);
+  g_autoptr(HttplibConnection) conn = unix_connect ("localhost");
+  TestEventLog log;
+  gulong id;
+
+  test_event_log_init (&log);
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(HttplibResponse) first = NULL;
+      g_autoptr(HttplibResponse) second = NULL;
+
+      first = test_do_request (conn, "GET", "/", NULL, NULL);
+      test_assert_body (first, "hello");
+      httplib_connection_close (conn);
+
+      id = g_signal_connect (conn, "event", G_CALLBACK (test_event_log_on_connection_event), &log);
+      second = test_do_request (conn, "GET", "/", NULL, NULL);
+      test_assert_body (second, "hello");
+      httplib_connection_close (conn);
+      g_signal_handler_disconnect (conn, id);
+    }
+  ck_assert_str_eq (log.names->str, "connecting connected complete connecting connected complete");
+  test_event_log_clear (&log);
+}
+END_TEST
+
+/* --- failures, the same with and without a listener --- */
+
+/* A listener on path whose accept queue is full. A connect to it does not
+ * wait: the kernel refuses a non-blocking one (all GIO makes) at once. */
+static GPtrArray *
+full_listener (const char *path)
+{
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  GSocket *listener;
+  GError *error = NULL;
+
+  listener = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                           &error);
+  httplib_assert_no_error (error);
+  g_ptr_array_add (sockets, listener);
+  g_socket_set_listen_backlog (listener, 0);
+  ck_assert (g_socket_bind (listener, address, FALSE, &error));
+  ck_assert (g_socket_listen (listener, &error));
+  for (guint i = 0; i < 4; i++)
+    {
+      GSocket *filler = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_DEFAULT, &error);
+
+      httplib_assert_no_error (error);
+      g_ptr_array_add (sockets, filler);
+      g_socket_set_blocking (filler, FALSE);
+      if (!g_socket_connect (filler, address, NULL, &error))
+        {
+          httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+          g_clear_error (&error);
+          return g_steal_pointer (&sockets);
+        }
+    }
+  ck_abort_msg ("could not fill the accept queue of a Unix socket listener");
+  return NULL;
+}
+
+/* What GIO says, after the transport's "unix socket '<path>': ". */
+static void
+assert_message (const GError *error, const TestOpenWay *way, const char *gio_says)
+{
+  g_autofree char *expected = g_strdup_printf ("unix socket '%s': %s", sock_path, gio_says);
+
+  ck_assert_msg (strcmp (error->message, expected) == 0, "%s: expected \"%s\", got \"%s\"",
+                 way->description, expected, error->message);
+}
+
+START_TEST (test_open_missing)
+{
+  const TestOpenWay *way = &test_open_ways[_i];
+  g_autoptr(HttplibEndpoint) endpoint = endpoint_for_path (sock_path, 5);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *events = NULL;
+
+  error = test_transport_open_failing ("unix", way, endpoint, NULL, &events);
+  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  assert_message (error, way, "Could not connect: No such file or directory");
+  ck_assert_str_eq (events, way->listen ? "connecting" : "");
+}
+END_TEST
+
+START_TEST (test_open_refused)
+{
+  const TestOpenWay *way = &test_open_ways[_i];
+  g_autoptr(HttplibEndpoint) endpoint = endpoint_for_path (sock_path, 5);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *events = NULL;
+
+  make_dead_socket_file (sock_path);
+  error = test_transport_open_failing ("unix", way, endpoint, NULL, &events);
+  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  assert_message (error, way, "Could not connect: Connection refused");
+  ck_assert_str_eq (events, way->listen ? "connecting" : "");
+}
+END_TEST
+
+/* A server too busy to accept: the open fails at once, never waits. */
+START_TEST (test_open_busy)
+{
+  const TestOpenWay *way = &test_open_ways[_i];
+  g_autoptr(GPtrArray) busy = full_listener (sock_path);
+  g_autoptr(HttplibEndpoint) endpoint = endpoint_for_path (sock_path, 5);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *events = NULL;
+
+  error = test_transport_open_failing ("unix", way, endpoint, NULL, &events);
+  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+  assert_message (error, way, "Could not connect: Resource temporarily unavailable");
+  ck_assert_str_eq (events, way->listen ? "connecting" : "");
+}
+END_TEST
+
+/* Cancelled before the open: no socket and no event. (A connect to a Unix
+ * socket never waits, so there is no connecting stage to cancel or time
+ * out: see test_open_busy.) */
+START_TEST (test_open_cancelled_before)
+{
+  const TestOpenWay *way = &test_open_ways[_i];
+  static const char * const steps[] = { OK_HELLO, NULL };
+  TestScript script;
+  g_autoptr(TestServer) server = unix_server (&script, steps);
+  g_autoptr(HttplibEndpoint) endpoint = endpoint_for_path (sock_path, 5);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *events = NULL;
+
+  g_cancellable_cancel (cancellable);
+  error = test_transport_open_failing ("unix", way, endpoint, cancellable, &events);
+  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  assert_message (error, way, "Operation was cancelled");
+  ck_assert_str_eq (events, "");
+  ck_assert_uint_eq (test_server_get_n_connections (server), 0);
+}
+END_TEST
+
+/* The endpoint's timeout becomes the socket's, whichever way it opened:
+ * a read from a server that says nothing ends after it. */
+START_TEST (test_open_read_timeout)
+{
+  const TestOpenWay *way = &test_open_ways[_i];
+  static const char * const steps[] = { TEST_STEP_WAIT_CLOSE, NULL };
+  TestScript script;
+  g_autoptr(TestServer) server = unix_server (&script, steps);
+  g_autoptr(HttplibTransport) transport = test_transport_new ("unix");
+  g_autoptr(HttplibEndpoint) endpoint = endpoint_for_path (sock_path, 0.5);
+  g_autoptr(GIOStream) stream = NULL;
+  TestEventLog log;
+  GError *error = NULL;
+  char byte;
+  gint64 start;
+  gint64 took;
+
+  test_event_log_init (&log);
+  if (way->listen)
+    g_signal_connect (transport, "event", G_CALLBACK (test_event_log_on_transport_event), &log);
+  stream = test_transport_open (transport, endpoint, way->async, NULL, &error);
+  httplib_assert_no_error (error);
+  start = g_get_monotonic_time ();
+  ck_assert_int_eq (g_input_stream_read (g_io_stream_get_input_stream (stream), &byte, 1, NULL,
+                                         &error), -1);
+  took = g_get_monotonic_time () - start;
+  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  ck_assert_str_eq (error->message, "Socket I/O timed out");
+  g_clear_error (&error);
+  /* GIO counts socket timeouts in whole seconds: 0.5 s is 1 s. */
+  ck_assert_int_ge (took, 500 * 1000);
+  ck_assert_int_lt (took, 5 * G_USEC_PER_SEC);
+  ck_assert_str_eq (log.names->str, way->listen ? "connecting connected complete" : "");
+  g_signal_handlers_disconnect_by_data (transport, &log);
+  test_event_log_clear (&log);
+}
+END_TEST
+
+/* Through a connection, listened to or not: the chain changes nothing in
+ * what a failed connect says. */
+START_TEST (test_connection_failures_alike)
+{
+  const TestOpenWay *way = &test_open_ways[_i];
+  TestEventLog log;
+
+  test_event_log_init (&log);
+  for (guint dead = 0; dead < 2; dead++)
+    {
+      g_autoptr(HttplibConnection) conn = unix_connect ("localhost");
+      g_autoptr(GError) error = NULL;
+
+      if (dead)
+        make_dead_socket_file (sock_path);
+      if (way->listen)
+        g_signal_connect (conn, "event", G_CALLBACK (test_event_log_on_connection_event), &log);
+      if (way->async)
+        {
+          GAsyncResult *slot = NULL;
+          g_autoptr(GAsyncResult) result = NULL;
+
+          httplib_connection_connect_async (conn, NULL, test_on_async_done, &slot);
+          result = test_wait_for_result (&slot);
+          ck_assert (!httplib_connection_connect_finish (conn, result, &error));
+        }
+      else
+        ck_assert (!httplib_connection_connect (conn, NULL, &error));
+      httplib_assert_error (error, G_IO_ERROR, dead ? G_IO_ERROR_CONNECTION_REFUSED
+                                                    : G_IO_ERROR_NOT_FOUND);
+      assert_message (error, way, dead ? "Could not connect: Connection refused"
+                                       : "Could not connect: No such file or directory");
+      ck_assert_int_eq (httplib_connection_get_state (conn), HTTPLIB_CONNECTION_STATE_DISCONNECTED);
+    }
+  ck_assert_str_eq (log.names->str, way->listen ? "connecting connecting" : "");
+  test_event_log_clear (&log);
+}
+END_TEST
+
 static Suite *
 unix_suite (void)
 {
@@ -567,6 +898,27 @@ unix_suite (void)
   tcase_add_test (tc, test_cancel_before_connect);
   tcase_add_test (tc, test_cancel_response);
   tcase_add_test (tc, test_timeout);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("reuse");
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_loop_test (tc, test_follows_path, 0, G_N_ELEMENTS (ways));
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("events");
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_loop_test (tc, test_events_on_demand, 0, G_N_ELEMENTS (ways));
+  tcase_add_test (tc, test_connection_events_on_demand);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("failure");
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_loop_test (tc, test_open_missing, 0, TEST_N_OPEN_WAYS);
+  tcase_add_loop_test (tc, test_open_refused, 0, TEST_N_OPEN_WAYS);
+  tcase_add_loop_test (tc, test_open_busy, 0, TEST_N_OPEN_WAYS);
+  tcase_add_loop_test (tc, test_open_cancelled_before, 0, TEST_N_OPEN_WAYS);
+  tcase_add_loop_test (tc, test_open_read_timeout, 0, TEST_N_OPEN_WAYS);
+  tcase_add_loop_test (tc, test_connection_failures_alike, 0, TEST_N_OPEN_WAYS);
   suite_add_tcase (s, tc);
 
   return s;
