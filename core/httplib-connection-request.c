@@ -119,8 +119,8 @@ ensure_connected (HttplibConnection *self,
 
 /* --- writing requests --- */
 
-/* g_output_stream_writev_all() on the socket itself (see direct_socket()
- * in httplib-connection.c); at most four vectors, as end_head() makes. */
+/* g_output_stream_writev_all() on the socket itself (see
+ * httplib_transport_get_socket()); at most four vectors, as end_head() makes. */
 static gboolean
 send_all (GSocket             *socket,
           const GOutputVector *vectors,
@@ -135,23 +135,26 @@ send_all (GSocket             *socket,
   memcpy (rest, vectors, n_vectors * sizeof *vectors);
   for (;;)
     {
-      gssize sent;
+      GPollableReturn ret;
+      gsize sent = 0;
 
       while (n_vectors > 0 && next->size == 0)
         next++, n_vectors--;
       if (n_vectors == 0)
         return TRUE;
-      sent = g_socket_send_message (socket, NULL, next, n_vectors, NULL, 0, 0, cancellable, error);
-      if (sent < 0)
+      /* -1: blocking within the socket's timeout, as GIO's socket stream writes. */
+      ret = g_socket_send_message_with_timeout (socket, NULL, next, n_vectors, NULL, 0, 0, -1, &sent,
+                                                cancellable, error);
+      if (ret == G_POLLABLE_RETURN_FAILED)
         return FALSE;
-      if (sent == 0)
+      if (ret != G_POLLABLE_RETURN_OK || sent == 0)
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
                                "the socket took none of the request");
           return FALSE;
         }
       /* Drop what went out; a short write resumes inside a vector. */
-      while (n_vectors > 0 && (gsize) sent >= next->size)
+      while (n_vectors > 0 && sent >= next->size)
         {
           sent -= next->size;
           next++;

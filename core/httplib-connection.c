@@ -577,25 +577,6 @@ httplib_connection_connect_begin (HttplibConnection *self)
 }
 
 /* Takes base and top, the chain's streams, or NULL when opening failed. */
-/* The socket under a plain GSocketConnection, whose streams only pass
- * calls to it: the hot path then calls the socket itself, skipping two
- * layers of stream bookkeeping per read and write. A subclass that
- * replaces the streams keeps them. */
-static GSocket *
-direct_socket (GIOStream *stream)
-{
-  static GIOStreamClass *socket_connection_class;
-
-  if (!G_IS_SOCKET_CONNECTION (stream))
-    return NULL;
-  if (g_once_init_enter (&socket_connection_class))
-    g_once_init_leave (&socket_connection_class, g_type_class_ref (G_TYPE_SOCKET_CONNECTION));
-  if (G_IO_STREAM_GET_CLASS (stream)->get_input_stream != socket_connection_class->get_input_stream ||
-      G_IO_STREAM_GET_CLASS (stream)->get_output_stream != socket_connection_class->get_output_stream)
-    return NULL;
-  return g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
-}
-
 void
 httplib_connection_connect_end (HttplibConnection      *self,
                                 HttplibConnectionState  before,
@@ -620,7 +601,8 @@ httplib_connection_connect_end (HttplibConnection      *self,
   self->stream = top;
   self->input = g_io_stream_get_input_stream (top);
   self->output = g_io_stream_get_output_stream (top);
-  self->socket = direct_socket (top);
+  /* Read and written directly when it is a plain socket: see httplib_transport_get_socket(). */
+  self->socket = httplib_transport_get_socket (top);
   self->exchanges = 0;
   self->idle_since = g_get_monotonic_time ();
   httplib_connection_set_state (self, HTTPLIB_CONNECTION_STATE_IDLE);

@@ -89,8 +89,9 @@ httplib_read_buffer_fill_socket (HttplibReadBuffer *buffer,
 
   if (!check_room (buffer, error))
     return -1;
-  n = g_socket_receive (socket, buffer->data + buffer->end, buffer->size - buffer->end,
-                        cancellable, error);
+  /* Blocking whatever the socket's own mode, as GIO's socket stream reads. */
+  n = g_socket_receive_with_blocking (socket, buffer->data + buffer->end,
+                                      buffer->size - buffer->end, TRUE, cancellable, error);
   if (n > 0)
     buffer->end += n;
   return n;

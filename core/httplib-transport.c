@@ -229,3 +229,36 @@ httplib_transport_report_event (HttplibTransport      *transport,
   if (g_signal_has_handler_pending (transport, signals[SIGNAL_EVENT], 0, FALSE))
     g_signal_emit (transport, signals[SIGNAL_EVENT], 0, event, stream);
 }
+
+/**
+ * httplib_transport_get_socket:
+ * @stream: a stream, such as the one a transport below yours opened
+ *
+ * Finds the socket that carries @stream's bytes as they are: @stream is a
+ * #GSocketConnection whose input and output streams are GIO's own, not a
+ * subclass that replaces them. A transport layered on @stream (TLS, say)
+ * may then wait on the socket and call g_socket_receive() and
+ * g_socket_send_message() itself, skipping two stream layers per call, as
+ * the core does on the stream it speaks HTTP on. Anything else, a TLS
+ * stream or a pipe, gives %NULL: use its streams.
+ *
+ * Returns: (transfer none) (nullable): the socket, or %NULL
+ */
+GSocket *
+httplib_transport_get_socket (GIOStream *stream)
+{
+  static GIOStreamClass *socket_connection_class;
+  GIOStreamClass *klass;
+
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
+
+  if (!G_IS_SOCKET_CONNECTION (stream))
+    return NULL;
+  if (g_once_init_enter (&socket_connection_class))
+    g_once_init_leave (&socket_connection_class, g_type_class_ref (G_TYPE_SOCKET_CONNECTION));
+  klass = G_IO_STREAM_GET_CLASS (stream);
+  if (klass->get_input_stream != socket_connection_class->get_input_stream ||
+      klass->get_output_stream != socket_connection_class->get_output_stream)
+    return NULL;
+  return g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
+}

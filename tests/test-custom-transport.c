@@ -840,6 +840,73 @@ START_TEST (test_idle_readable_reopens)
 }
 END_TEST
 
+/* --- httplib_transport_get_socket --- */
+
+/* A socket connection that puts streams of its own on its socket: the
+ * socket then no longer carries its bytes as they are. */
+#define TEST_TYPE_WRAPPED_CONNECTION (test_wrapped_connection_get_type ())
+G_DECLARE_FINAL_TYPE (TestWrappedConnection, test_wrapped_connection, TEST,
+                      WRAPPED_CONNECTION, GTcpConnection)
+
+struct _TestWrappedConnection {
+  GTcpConnection  parent_instance;
+  GInputStream   *input;
+};
+
+G_DEFINE_FINAL_TYPE (TestWrappedConnection, test_wrapped_connection, G_TYPE_TCP_CONNECTION)
+
+static GInputStream *
+wrapped_get_input_stream (GIOStream *stream)
+{
+  TestWrappedConnection *self = TEST_WRAPPED_CONNECTION (stream);
+  GIOStreamClass *parent = G_IO_STREAM_CLASS (test_wrapped_connection_parent_class);
+
+  if (self->input == NULL)
+    self->input = g_buffered_input_stream_new (parent->get_input_stream (stream));
+  return self->input;
+}
+
+static void
+wrapped_finalize (GObject *object)
+{
+  g_clear_object (&TEST_WRAPPED_CONNECTION (object)->input);
+  G_OBJECT_CLASS (test_wrapped_connection_parent_class)->finalize (object);
+}
+
+static void
+test_wrapped_connection_class_init (TestWrappedConnectionClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = wrapped_finalize;
+  G_IO_STREAM_CLASS (klass)->get_input_stream = wrapped_get_input_stream;
+}
+
+static void
+test_wrapped_connection_init (TestWrappedConnection *self)
+{
+}
+
+/* The socket is handed out only for GIO's own socket streams. */
+START_TEST (test_get_socket)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, &error);
+  g_autoptr(GSocketConnection) plain = NULL;
+  g_autoptr(GIOStream) wrapped = NULL;
+  g_autoptr(GInputStream) input = g_memory_input_stream_new ();
+  g_autoptr(GOutputStream) output = g_memory_output_stream_new_resizable ();
+  g_autoptr(GIOStream) memory = g_simple_io_stream_new (input, output);
+
+  httplib_assert_no_error (error);
+  plain = g_socket_connection_factory_create_connection (socket);
+  ck_assert_ptr_eq (httplib_transport_get_socket (G_IO_STREAM (plain)), socket);
+
+  wrapped = g_object_new (TEST_TYPE_WRAPPED_CONNECTION, "socket", socket, NULL);
+  ck_assert_ptr_null (httplib_transport_get_socket (wrapped));
+  ck_assert_ptr_null (httplib_transport_get_socket (memory));
+}
+END_TEST
+
 /* --- the suite --- */
 
 static Suite *
@@ -871,6 +938,10 @@ custom_transport_suite (void)
   tcase_add_test (tc, test_keep_alive_reuses);
   tcase_add_loop_test (tc, test_closed_stream_resend, 0, G_N_ELEMENTS (resend_rows));
   tcase_add_loop_test (tc, test_idle_readable_reopens, 0, G_N_ELEMENTS (idle_rows));
+  suite_add_tcase (suite, tc);
+
+  tc = tcase_create ("socket");
+  tcase_add_test (tc, test_get_socket);
   suite_add_tcase (suite, tc);
 
   return suite;

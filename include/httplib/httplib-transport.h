@@ -101,6 +101,8 @@ HTTPLIB_AVAILABLE_IN_ALL
 void       httplib_transport_report_event (HttplibTransport      *transport,
                                            HttplibTransportEvent  event,
                                            GIOStream             *stream);
+HTTPLIB_AVAILABLE_IN_ALL
+GSocket   *httplib_transport_get_socket   (GIOStream             *stream);
 
 /* For transports that speak HTTP themselves (a CONNECT tunnel). */
 HTTPLIB_AVAILABLE_IN_ALL

@@ -33,6 +33,7 @@ struct _HttplibTlsStream {
   GIOStream             *base;
   GInputStream          *base_input;    /* owned by base */
   GOutputStream         *base_output;
+  GSocket               *socket;        /* base's socket when GIO's own streams sit on it */
   GInputStream          *input;
   GOutputStream         *output;
 
@@ -108,10 +109,12 @@ read_below (HttplibTlsStream *self,
     {
       /* A reply right after a write is rarely there yet: on a socket, wait
        * first, rather than read, fail with EAGAIN, wait and read again. */
-      if (wrote_last && G_IS_SOCKET_CONNECTION (self->base) &&
-          !g_socket_condition_timed_wait (g_socket_connection_get_socket (G_SOCKET_CONNECTION (self->base)),
-                                          G_IO_IN, -1, self->cancellable, error))
+      if (wrote_last && self->socket != NULL &&
+          !g_socket_condition_timed_wait (self->socket, G_IO_IN, -1, self->cancellable, error))
         return -1;
+      if (self->socket != NULL)
+        return g_socket_receive_with_blocking (self->socket, buffer, size, TRUE,
+                                               self->cancellable, error);
       return g_input_stream_read (self->base_input, buffer, size, self->cancellable, error);
     }
   return g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (self->base_input),
@@ -194,7 +197,22 @@ push (gnutls_transport_ptr_t  ptr,
       vectors[i].size = iov[i].iov_len;
     }
 
-  if (self->blocking)
+  if (self->blocking && self->socket != NULL)
+    {
+      /* -1: blocking within the socket's timeout, as GIO's socket stream writes. */
+      GPollableReturn ret =
+        g_socket_send_message_with_timeout (self->socket, NULL, vectors, iovcnt, NULL, 0, 0, -1,
+                                            &written, self->cancellable, &error);
+
+      if (ret == G_POLLABLE_RETURN_FAILED)
+        return io_failed (self, error);
+      if (ret == G_POLLABLE_RETURN_WOULD_BLOCK)
+        {
+          gnutls_transport_set_errno (self->session, EAGAIN);
+          return -1;
+        }
+    }
+  else if (self->blocking)
     {
       if (!g_output_stream_writev (self->base_output, vectors, iovcnt, &written,
                                    self->cancellable, &error))
@@ -853,6 +871,8 @@ httplib_tls_stream_new (GIOStream             *base,
   self->base = g_object_ref (base);
   self->base_input = g_io_stream_get_input_stream (base);
   self->base_output = g_io_stream_get_output_stream (base);
+  /* Blocking records then skip two stream layers each way. */
+  self->socket = httplib_transport_get_socket (base);
   self->input = httplib_tls_input_stream_new (self);
   self->output = httplib_tls_output_stream_new (self);
   self->session = session;

@@ -34,6 +34,16 @@ test_do_request (HttplibConnection *conn, const char *method, const char *url,
   return resp;
 }
 
+void
+test_get_hello (HttplibConnection *conn, const char *url)
+{
+  HttplibResponse *resp = test_do_request (conn, "GET", url, NULL, NULL);
+
+  ck_assert_uint_eq (httplib_response_get_status (resp), 200);
+  test_assert_body (resp, "hello");
+  g_object_unref (resp);
+}
+
 GBytes *
 test_read_all (HttplibResponse *resp)
 {

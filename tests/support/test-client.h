@@ -12,6 +12,8 @@ HttplibConnection *test_connect_to  (TestServer *server);
 /* request_string() + get_response(), both asserted to succeed. */
 HttplibResponse   *test_do_request  (HttplibConnection *conn, const char *method, const char *url,
                                      const char *body, HttplibHeaders *headers);
+/* One GET of url answered 200 with body "hello", on a fresh or kept connection. */
+void               test_get_hello   (HttplibConnection *conn, const char *url);
 /* The whole body, asserted to read without error. */
 GBytes            *test_read_all    (HttplibResponse *resp);
 /* Reads the whole body and compares it with expected. */
