@@ -9,6 +9,7 @@
 
 #include "test-client.h"
 #include "test-faulty-server.h"
+#include "test-plugin-async.h"
 #include "test-server.h"
 #include "test-transport.h"
 #include "test-utils.h"
@@ -49,7 +50,7 @@ START_TEST (test_follows_endpoint)
   g_autoptr(TestServer) a = test_server_new_script (steps, 0);
   g_autoptr(TestServer) b = test_server_new_script (steps, 0);
   g_autoptr(TestServer) v6 = test_server_new_ipv6 (test_script_handler, &script6);
-  g_autoptr(HttplibTransport) tcp = test_transport_new ("tcp");
+  g_autoptr(HttplibTransport) tcp = test_new_transport ("tcp");
   gboolean async = _i == 1;
   struct {
     const char *host;
@@ -103,7 +104,7 @@ START_TEST (test_source_address_changes)
 {
   const char *steps[] = { TEST_STEP_WAIT_CLOSE, NULL };
   g_autoptr(TestServer) server = test_server_new_script (steps, 0);
-  g_autoptr(HttplibTransport) tcp = test_transport_new ("tcp");
+  g_autoptr(HttplibTransport) tcp = test_new_transport ("tcp");
   gboolean async = _i == 1;
   const struct {
     const char *source;
@@ -153,7 +154,7 @@ START_TEST (test_events_on_demand)
 {
   const char *steps[] = { TEST_STEP_WAIT_CLOSE, NULL };
   g_autoptr(TestServer) server = test_server_new_script (steps, 0);
-  g_autoptr(HttplibTransport) tcp = test_transport_new ("tcp");
+  g_autoptr(HttplibTransport) tcp = test_new_transport ("tcp");
   g_autoptr(HttplibEndpoint) endpoint = endpoint_for ("127.0.0.1", test_server_get_port (server),
                                                       5, NULL);
   g_autofree char *peer = g_strdup_printf ("127.0.0.1 %u", test_server_get_port (server));

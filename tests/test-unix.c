@@ -9,11 +9,11 @@
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "test-client.h"
+#include "test-plugin-async.h"
 #include "test-server.h"
 #include "test-transport.h"
 #include "test-utils.h"
@@ -566,7 +566,7 @@ START_TEST (test_follows_path)
   TestScript script_b = { .steps = steps };
   g_autoptr(TestServer) a = unix_server (&script_a, steps);
   g_autoptr(TestServer) b = test_server_new_unix (other_path, test_script_handler, &script_b);
-  g_autoptr(HttplibTransport) transport = test_transport_new ("unix");
+  g_autoptr(HttplibTransport) transport = test_new_transport ("unix");
   gboolean async = _i == 1;
   const char *opens[] = { sock_path, other_path, sock_path, sock_path, other_path };
 
@@ -601,7 +601,7 @@ START_TEST (test_events_on_demand)
   static const char * const steps[] = { TEST_STEP_WAIT_CLOSE, NULL };
   TestScript script;
   g_autoptr(TestServer) server = unix_server (&script, steps);
-  g_autoptr(HttplibTransport) transport = test_transport_new ("unix");
+  g_autoptr(HttplibTransport) transport = test_new_transport ("unix");
   g_autoptr(HttplibEndpoint) endpoint = endpoint_for_path (sock_path, 5);
   g_autofree char *two_peers = g_strdup_printf ("%s,%s", sock_path, sock_path);
   TestEventLog log;
@@ -791,7 +791,7 @@ START_TEST (test_open_read_timeout)
   static const char * const steps[] = { TEST_STEP_WAIT_CLOSE, NULL };
   TestScript script;
   g_autoptr(TestServer) server = unix_server (&script, steps);
-  g_autoptr(HttplibTransport) transport = test_transport_new ("unix");
+  g_autoptr(HttplibTransport) transport = test_new_transport ("unix");
   g_autoptr(HttplibEndpoint) endpoint = endpoint_for_path (sock_path, 0.5);
   g_autoptr(GIOStream) stream = NULL;
   TestEventLog log;

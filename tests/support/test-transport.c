@@ -2,19 +2,10 @@
  * suites do */
 #include "test-transport.h"
 #include "test-client.h"
+#include "test-plugin-async.h"
 #include "test-utils.h"
 
 #include <gio/gunixsocketaddress.h>
-
-HttplibTransport *
-test_transport_new (const char *name)
-{
-  GError *error = NULL;
-  GType type = httplib_registry_lookup_transport (httplib_registry_get_default (), name, &error);
-
-  httplib_assert_no_error (error);
-  return g_object_new (type, NULL);
-}
 
 GIOStream *
 test_transport_open (HttplibTransport *transport, HttplibEndpoint *endpoint, gboolean async,
@@ -96,7 +87,7 @@ GError *
 test_transport_open_failing (const char *name, const TestOpenWay *way, HttplibEndpoint *endpoint,
                              GCancellable *cancellable, char **events)
 {
-  g_autoptr(HttplibTransport) transport = test_transport_new (name);
+  g_autoptr(HttplibTransport) transport = test_new_transport (name);
   g_autoptr(GIOStream) stream = NULL;
   TestEventLog log;
   GError *error = NULL;

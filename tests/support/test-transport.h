@@ -7,10 +7,8 @@
 
 G_BEGIN_DECLS
 
-/* A new instance of the transport registered as name; fails the test when
- * there is none. */
-HttplibTransport *test_transport_new  (const char *name);
-/* Opens blocking or async (on the thread-default main context, bounded). */
+/* Opens blocking or async (on the thread-default main context, bounded).
+ * test_new_transport() of test-plugin-async.h makes the transport. */
 GIOStream        *test_transport_open (HttplibTransport *transport, HttplibEndpoint *endpoint,
                                        gboolean async, GCancellable *cancellable, GError **error);
 
