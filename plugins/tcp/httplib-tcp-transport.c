@@ -16,8 +16,7 @@
  * gets GSocketClient's, with the peer named on the connecting stream.
  */
 #include "httplib-tcp-transport.h"
-#include "httplib-client-events.h"
-#include "httplib-deadline.h"
+#include "httplib-socket-client.h"
 
 #include <math.h>
 #include <string.h>
@@ -27,7 +26,7 @@
 struct _HttplibTcpTransport {
   GObject             parent_instance;
   GSocketClient      *client;
-  HttplibClientEvents events;          /* the client's, handed on only while someone listens */
+  HttplibSocketClient events;          /* the client's, handed on only while someone listens */
 
   /* What the last connect went to, reused while the endpoint stays the same. */
   char               *host;
@@ -180,7 +179,7 @@ prepare_connect (HttplibTcpTransport *self,
 
   /* GIO counts socket timeouts in whole seconds: round up, never down to none. */
   g_socket_client_set_timeout (self->client, timeout > 0 ? (guint) ceil (timeout) : 0);
-  httplib_client_events_follow (&self->events, HTTPLIB_TRANSPORT (self));
+  httplib_socket_client_follow (&self->events, HTTPLIB_TRANSPORT (self));
 
   return connectable_for (self, httplib_endpoint_get_host (endpoint),
                           httplib_endpoint_get_port (endpoint));
@@ -194,10 +193,8 @@ connected (HttplibTransport  *transport,
   g_socket_set_option (g_socket_connection_get_socket (connection),
                        IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
-  if (HTTPLIB_TCP_TRANSPORT (transport)->events.forwarding)
-    httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_COMPLETE,
-                                    G_IO_STREAM (connection));
-  return G_IO_STREAM (connection);
+  return httplib_socket_client_complete (&HTTPLIB_TCP_TRANSPORT (transport)->events, transport,
+                                         connection);
 }
 
 /* What g_socket_client_connect() does for one address, without its
@@ -275,40 +272,6 @@ tcp_open (HttplibTransport *transport,
   return connected (transport, connection);
 }
 
-typedef struct {
-  HttplibDeadline *deadline;
-  char            *what;
-} OpenData;
-
-static void
-open_data_free (OpenData *data)
-{
-  g_clear_pointer (&data->deadline, httplib_deadline_free);
-  g_free (data->what);
-  g_free (data);
-}
-
-static void
-on_connected (GObject      *client,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  OpenData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-  GSocketConnection *connection;
-
-  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (client), result, &error);
-  if (connection == NULL)
-    {
-      httplib_deadline_check (data->deadline, &error, data->what);
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_pointer (task, connected (g_task_get_source_object (task), connection),
-                         g_object_unref);
-}
-
 static void
 tcp_open_async (HttplibTransport    *transport,
                 HttplibEndpoint     *endpoint,
@@ -321,7 +284,6 @@ tcp_open_async (HttplibTransport    *transport,
   g_autoptr(GSocketConnectable) address = NULL;
   GTask *task = g_task_new (transport, cancellable, callback, user_data);
   GError *error = NULL;
-  OpenData *data;
 
   g_task_set_source_tag (task, tcp_open_async);
   /* A cancellation ends the steps below with their own, more precise error. */
@@ -334,16 +296,12 @@ tcp_open_async (HttplibTransport    *transport,
       return;
     }
 
-  data = g_new0 (OpenData, 1);
-  data->deadline = httplib_deadline_new (httplib_endpoint_get_timeout (endpoint), cancellable,
-                                         g_task_get_context (task));
-  data->what = g_strdup_printf ("connecting to %s port %u",
-                                httplib_endpoint_get_host (endpoint),
-                                httplib_endpoint_get_port (endpoint));
-  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
-  g_socket_client_connect_async (self->client, address,
-                                 httplib_deadline_get_cancellable (data->deadline),
-                                 on_connected, task);
+  httplib_socket_client_connect_async (&self->events, address,
+                                       httplib_endpoint_get_timeout (endpoint),
+                                       g_strdup_printf ("connecting to %s port %u",
+                                                        httplib_endpoint_get_host (endpoint),
+                                                        httplib_endpoint_get_port (endpoint)),
+                                       task, connected, NULL);
 }
 
 static GIOStream *
@@ -390,6 +348,6 @@ httplib_tcp_transport_init (HttplibTcpTransport *self)
   self->client = g_socket_client_new ();
   /* Proxies are the tunnel plugin's job; the default resolver costs ~57 µs per connect. */
   g_socket_client_set_enable_proxy (self->client, FALSE);
-  httplib_client_events_init (&self->events, self->client, HTTPLIB_TRANSPORT (self),
+  httplib_socket_client_init (&self->events, self->client, HTTPLIB_TRANSPORT (self),
                               G_CALLBACK (on_client_event));
 }

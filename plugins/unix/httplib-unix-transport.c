@@ -14,8 +14,7 @@
  * while someone listens to the transport's own.
  */
 #include "httplib-unix-transport.h"
-#include "httplib-client-events.h"
-#include "httplib-deadline.h"
+#include "httplib-socket-client.h"
 
 #include <gio/gunixsocketaddress.h>
 #include <math.h>
@@ -25,7 +24,7 @@
 struct _HttplibUnixTransport {
   GObject             parent_instance;
   GSocketClient      *client;
-  HttplibClientEvents events;   /* the client's, handed on only while someone listens */
+  HttplibSocketClient events;   /* the client's, handed on only while someone listens */
   char               *path;     /* what the last connect went to, */
   GSocketConnectable *address;  /* and its address, reused while the path stays the same */
 };
@@ -103,7 +102,7 @@ prepare_connect (HttplibUnixTransport *self,
 
   /* GIO counts socket timeouts in whole seconds: round up, never down to none. */
   g_socket_client_set_timeout (self->client, timeout > 0 ? (guint) ceil (timeout) : 0);
-  httplib_client_events_follow (&self->events, HTTPLIB_TRANSPORT (self));
+  httplib_socket_client_follow (&self->events, HTTPLIB_TRANSPORT (self));
   return address_for (self, path);
 }
 
@@ -111,19 +110,18 @@ static GIOStream *
 connected (HttplibTransport  *transport,
            GSocketConnection *connection)
 {
-  if (HTTPLIB_UNIX_TRANSPORT (transport)->events.forwarding)
-    httplib_transport_report_event (transport, HTTPLIB_TRANSPORT_EVENT_COMPLETE,
-                                    G_IO_STREAM (connection));
-  return G_IO_STREAM (connection);
+  return httplib_socket_client_complete (&HTTPLIB_UNIX_TRANSPORT (transport)->events, transport,
+                                         connection);
 }
 
-/* GIO's "Could not connect: No such file or directory" names no path. */
+/* GIO's "Could not connect: No such file or directory" names no path:
+ * the one this connect went to. */
 static void
-name_path (GError          **error,
-           HttplibEndpoint  *endpoint)
+name_path (HttplibTransport  *transport,
+           GError           **error)
 {
   if (error != NULL && *error != NULL && (*error)->domain == G_IO_ERROR)
-    g_prefix_error (error, "unix socket '%s': ", httplib_endpoint_get_socket_path (endpoint));
+    g_prefix_error (error, "unix socket '%s': ", HTTPLIB_UNIX_TRANSPORT (transport)->path);
 }
 
 static GIOStream *
@@ -143,45 +141,10 @@ unix_open (HttplibTransport *transport,
   connection = g_socket_client_connect (self->client, address, cancellable, error);
   if (connection == NULL)
     {
-      name_path (error, endpoint);
+      name_path (transport, error);
       return NULL;
     }
   return connected (transport, connection);
-}
-
-typedef struct {
-  HttplibDeadline *deadline;
-  HttplibEndpoint *endpoint;
-} OpenData;
-
-static void
-open_data_free (OpenData *data)
-{
-  g_clear_pointer (&data->deadline, httplib_deadline_free);
-  g_clear_pointer (&data->endpoint, httplib_endpoint_unref);
-  g_free (data);
-}
-
-static void
-on_connected (GObject      *client,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  OpenData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-  GSocketConnection *connection;
-
-  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (client), result, &error);
-  if (connection == NULL)
-    {
-      httplib_deadline_check (data->deadline, &error, "connecting");
-      name_path (&error, data->endpoint);
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_pointer (task, connected (g_task_get_source_object (task), connection),
-                         g_object_unref);
 }
 
 static void
@@ -196,7 +159,6 @@ unix_open_async (HttplibTransport    *transport,
   g_autoptr(GSocketConnectable) address = NULL;
   GTask *task = g_task_new (transport, cancellable, callback, user_data);
   GError *error = NULL;
-  OpenData *data;
 
   g_task_set_source_tag (task, unix_open_async);
   /* A cancellation ends the connect with its own, more precise error. */
@@ -209,14 +171,9 @@ unix_open_async (HttplibTransport    *transport,
       return;
     }
 
-  data = g_new0 (OpenData, 1);
-  data->deadline = httplib_deadline_new (httplib_endpoint_get_timeout (endpoint), cancellable,
-                                         g_task_get_context (task));
-  data->endpoint = httplib_endpoint_ref (endpoint);
-  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
-  g_socket_client_connect_async (self->client, address,
-                                 httplib_deadline_get_cancellable (data->deadline),
-                                 on_connected, task);
+  httplib_socket_client_connect_async (&self->events, address,
+                                       httplib_endpoint_get_timeout (endpoint),
+                                       g_strdup ("connecting"), task, connected, name_path);
 }
 
 static GIOStream *
@@ -261,6 +218,6 @@ httplib_unix_transport_init (HttplibUnixTransport *self)
   self->client = g_socket_client_new ();
   /* A local socket never goes through a proxy, and the lookup costs ~57 µs. */
   g_socket_client_set_enable_proxy (self->client, FALSE);
-  httplib_client_events_init (&self->events, self->client, HTTPLIB_TRANSPORT (self),
+  httplib_socket_client_init (&self->events, self->client, HTTPLIB_TRANSPORT (self),
                               G_CALLBACK (on_client_event));
 }
