@@ -177,8 +177,8 @@ gboolean httplib_connection_wait_head_input (HttplibConnection  *connection,
 /* A write failed part way: the connection closes. */
 void     httplib_connection_fail_write      (HttplibConnection *connection);
 
-/* One blocking read into the read buffer: bytes added, 0 at the end of
- * the stream, -1 on error (NOT_CONNECTED once closed). */
+/* One blocking read into the read buffer of an open connection: bytes
+ * added, 0 at the end of the stream, -1 on error. */
 gssize             httplib_connection_fill            (HttplibConnection *connection,
                                                        GCancellable      *cancellable,
                                                        GError           **error);

@@ -842,12 +842,6 @@ httplib_connection_fill (HttplibConnection  *self,
                          GCancellable       *cancellable,
                          GError            **error)
 {
-  if (self->input == NULL)
-    {
-      g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_NOT_CONNECTED,
-                           "the connection was closed");
-      return -1;
-    }
   if (!await_reply (self, cancellable, error))
     return -1;
   if (self->socket != NULL)

@@ -379,17 +379,16 @@ fill_from (HttplibConnection *connection,
            GCancellable      *cancellable,
            GError           **error)
 {
-  GInputStream *input;
+  GInputStream *input = connection ? httplib_connection_get_input (connection) : NULL;
 
-  if (connection != NULL && blocking)
-    return httplib_connection_fill (connection, cancellable, error);
-  input = connection ? httplib_connection_get_input (connection) : NULL;
   if (input == NULL)
     {
       g_set_error_literal (error, HTTPLIB_ERROR, HTTPLIB_ERROR_NOT_CONNECTED,
                            "the connection was closed");
       return -1;
     }
+  if (blocking)
+    return httplib_connection_fill (connection, cancellable, error);
   return httplib_read_buffer_fill_nonblocking (httplib_connection_get_read_buffer (connection),
                                                input, cancellable, error);
 }
