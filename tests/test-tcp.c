@@ -161,24 +161,9 @@ START_TEST (test_events_on_demand)
   g_autofree char *two_peers = g_strdup_printf ("%s,%s", peer, peer);
   TestEventLog log;
   gboolean async = _i == 1;
-  GError *error = NULL;
-  gulong id;
 
   test_event_log_init (&log);
-  for (guint round = 0; round < 2; round++)
-    {
-      g_autoptr(GIOStream) silent = test_transport_open (tcp, endpoint, async, NULL, &error);
-      g_autoptr(GIOStream) heard = NULL;
-      g_autoptr(GIOStream) silent_again = NULL;
-
-      httplib_assert_no_error (error);
-      id = g_signal_connect (tcp, "event", G_CALLBACK (test_event_log_on_transport_event), &log);
-      heard = test_transport_open (tcp, endpoint, async, NULL, &error);
-      httplib_assert_no_error (error);
-      g_signal_handler_disconnect (tcp, id);
-      silent_again = test_transport_open (tcp, endpoint, async, NULL, &error);
-      httplib_assert_no_error (error);
-    }
+  test_open_with_listener_on_demand (tcp, endpoint, async, &log);
   ck_assert_str_eq (log.names->str, "resolving resolved connecting connected complete "
                                     "resolving resolved connecting connected complete");
   ck_assert_str_eq (log.peers->str, two_peers);
@@ -197,24 +182,9 @@ START_TEST (test_connection_events_on_demand)
   g_autoptr(TestServer) server = test_server_new_script (steps, 0);
   g_autoptr(HttplibConnection) conn = test_connect_to (server);
   TestEventLog log;
-  gulong id;
 
   test_event_log_init (&log);
-  for (guint round = 0; round < 2; round++)
-    {
-      g_autoptr(HttplibResponse) first = NULL;
-      g_autoptr(HttplibResponse) second = NULL;
-
-      first = test_do_request (conn, "GET", "/", NULL, NULL);
-      test_assert_body (first, "hello");
-      httplib_connection_close (conn);
-
-      id = g_signal_connect (conn, "event", G_CALLBACK (test_event_log_on_connection_event), &log);
-      second = test_do_request (conn, "GET", "/", NULL, NULL);
-      test_assert_body (second, "hello");
-      httplib_connection_close (conn);
-      g_signal_handler_disconnect (conn, id);
-    }
+  test_request_with_listener_on_demand (conn, &log);
   ck_assert_str_eq (log.names->str, "resolving resolved connecting connected complete "
                                     "resolving resolved connecting connected complete");
   test_event_log_clear (&log);

@@ -606,25 +606,9 @@ START_TEST (test_events_on_demand)
   g_autofree char *two_peers = g_strdup_printf ("%s,%s", sock_path, sock_path);
   TestEventLog log;
   gboolean async = _i == 1;
-  GError *error = NULL;
-  gulong id;
 
   test_event_log_init (&log);
-  for (guint round = 0; round < 2; round++)
-    {
-      g_autoptr(GIOStream) silent = test_transport_open (transport, endpoint, async, NULL, &error);
-      g_autoptr(GIOStream) heard = NULL;
-      g_autoptr(GIOStream) silent_again = NULL;
-
-      httplib_assert_no_error (error);
-      id = g_signal_connect (transport, "event", G_CALLBACK (test_event_log_on_transport_event),
-                             &log);
-      heard = test_transport_open (transport, endpoint, async, NULL, &error);
-      httplib_assert_no_error (error);
-      g_signal_handler_disconnect (transport, id);
-      silent_again = test_transport_open (transport, endpoint, async, NULL, &error);
-      httplib_assert_no_error (error);
-    }
+  test_open_with_listener_on_demand (transport, endpoint, async, &log);
   ck_assert_str_eq (log.names->str, "connecting connected complete connecting connected complete");
   ck_assert_str_eq (log.peers->str, two_peers);
   ck_assert (test_server_wait_handled (server, 6));
@@ -644,24 +628,9 @@ START_TEST (test_connection_events_on_demand)
   g_autoptr(TestServer) server = unix_server (&script, steps);
   g_autoptr(HttplibConnection) conn = unix_connect ("localhost");
   TestEventLog log;
-  gulong id;
 
   test_event_log_init (&log);
-  for (guint round = 0; round < 2; round++)
-    {
-      g_autoptr(HttplibResponse) first = NULL;
-      g_autoptr(HttplibResponse) second = NULL;
-
-      first = test_do_request (conn, "GET", "/", NULL, NULL);
-      test_assert_body (first, "hello");
-      httplib_connection_close (conn);
-
-      id = g_signal_connect (conn, "event", G_CALLBACK (test_event_log_on_connection_event), &log);
-      second = test_do_request (conn, "GET", "/", NULL, NULL);
-      test_assert_body (second, "hello");
-      httplib_connection_close (conn);
-      g_signal_handler_disconnect (conn, id);
-    }
+  test_request_with_listener_on_demand (conn, &log);
   ck_assert_str_eq (log.names->str, "connecting connected complete connecting connected complete");
   test_event_log_clear (&log);
 }
@@ -715,54 +684,51 @@ assert_message (const GError *error, const TestOpenWay *way, const char *gio_say
                  way->description, expected, error->message);
 }
 
-START_TEST (test_open_missing)
+/* What lies at the socket path when an open fails there. */
+typedef enum { NOTHING, DEAD_SOCKET, FULL_LISTENER } Obstacle;
+
+static const struct {
+  const char *description;
+  Obstacle    obstacle;
+  int         code;
+  const char *gio_says;
+} failure_rows[] = {
+  { "missing socket file", NOTHING, G_IO_ERROR_NOT_FOUND,
+    "Could not connect: No such file or directory" },
+  { "nobody listening", DEAD_SOCKET, G_IO_ERROR_CONNECTION_REFUSED,
+    "Could not connect: Connection refused" },
+  /* A server too busy to accept: the open fails at once, never waits. */
+  { "accept queue full", FULL_LISTENER, G_IO_ERROR_WOULD_BLOCK,
+    "Could not connect: Resource temporarily unavailable" },
+};
+
+/* Each failure, each way (_i runs over rows x ways): the same code and
+ * message, and the connecting event only for a listener. */
+START_TEST (test_open_fails)
 {
-  const TestOpenWay *way = &test_open_ways[_i];
+  const TestOpenWay *way = &test_open_ways[_i % TEST_N_OPEN_WAYS];
+  guint row = _i / TEST_N_OPEN_WAYS;
   g_autoptr(HttplibEndpoint) endpoint = endpoint_for_path (sock_path, 5);
+  g_autoptr(GPtrArray) busy = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *events = NULL;
 
+  if (failure_rows[row].obstacle == DEAD_SOCKET)
+    make_dead_socket_file (sock_path);
+  else if (failure_rows[row].obstacle == FULL_LISTENER)
+    busy = full_listener (sock_path);
   error = test_transport_open_failing ("unix", way, endpoint, NULL, &events);
-  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
-  assert_message (error, way, "Could not connect: No such file or directory");
-  ck_assert_str_eq (events, way->listen ? "connecting" : "");
-}
-END_TEST
-
-START_TEST (test_open_refused)
-{
-  const TestOpenWay *way = &test_open_ways[_i];
-  g_autoptr(HttplibEndpoint) endpoint = endpoint_for_path (sock_path, 5);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *events = NULL;
-
-  make_dead_socket_file (sock_path);
-  error = test_transport_open_failing ("unix", way, endpoint, NULL, &events);
-  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
-  assert_message (error, way, "Could not connect: Connection refused");
-  ck_assert_str_eq (events, way->listen ? "connecting" : "");
-}
-END_TEST
-
-/* A server too busy to accept: the open fails at once, never waits. */
-START_TEST (test_open_busy)
-{
-  const TestOpenWay *way = &test_open_ways[_i];
-  g_autoptr(GPtrArray) busy = full_listener (sock_path);
-  g_autoptr(HttplibEndpoint) endpoint = endpoint_for_path (sock_path, 5);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *events = NULL;
-
-  error = test_transport_open_failing ("unix", way, endpoint, NULL, &events);
-  httplib_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
-  assert_message (error, way, "Could not connect: Resource temporarily unavailable");
+  ck_assert_msg (g_error_matches (error, G_IO_ERROR, failure_rows[row].code),
+                 "%s, %s: got %s", failure_rows[row].description, way->description,
+                 error->message);
+  assert_message (error, way, failure_rows[row].gio_says);
   ck_assert_str_eq (events, way->listen ? "connecting" : "");
 }
 END_TEST
 
 /* Cancelled before the open: no socket and no event. (A connect to a Unix
  * socket never waits, so there is no connecting stage to cancel or time
- * out: see test_open_busy.) */
+ * out: see the accept queue row of test_open_fails.) */
 START_TEST (test_open_cancelled_before)
 {
   const TestOpenWay *way = &test_open_ways[_i];
@@ -913,9 +879,7 @@ unix_suite (void)
 
   tc = tcase_create ("failure");
   tcase_add_checked_fixture (tc, setup, teardown);
-  tcase_add_loop_test (tc, test_open_missing, 0, TEST_N_OPEN_WAYS);
-  tcase_add_loop_test (tc, test_open_refused, 0, TEST_N_OPEN_WAYS);
-  tcase_add_loop_test (tc, test_open_busy, 0, TEST_N_OPEN_WAYS);
+  tcase_add_loop_test (tc, test_open_fails, 0, G_N_ELEMENTS (failure_rows) * TEST_N_OPEN_WAYS);
   tcase_add_loop_test (tc, test_open_cancelled_before, 0, TEST_N_OPEN_WAYS);
   tcase_add_loop_test (tc, test_open_read_timeout, 0, TEST_N_OPEN_WAYS);
   tcase_add_loop_test (tc, test_connection_failures_alike, 0, TEST_N_OPEN_WAYS);

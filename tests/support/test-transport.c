@@ -83,6 +83,51 @@ const TestOpenWay test_open_ways[TEST_N_OPEN_WAYS] = {
   { "async, listening", TRUE, TRUE },
 };
 
+void
+test_open_with_listener_on_demand (HttplibTransport *transport, HttplibEndpoint *endpoint,
+                                   gboolean async, TestEventLog *log)
+{
+  GError *error = NULL;
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(GIOStream) silent = test_transport_open (transport, endpoint, async, NULL, &error);
+      g_autoptr(GIOStream) heard = NULL;
+      g_autoptr(GIOStream) silent_again = NULL;
+      gulong id;
+
+      httplib_assert_no_error (error);
+      id = g_signal_connect (transport, "event", G_CALLBACK (test_event_log_on_transport_event),
+                             log);
+      heard = test_transport_open (transport, endpoint, async, NULL, &error);
+      httplib_assert_no_error (error);
+      g_signal_handler_disconnect (transport, id);
+      silent_again = test_transport_open (transport, endpoint, async, NULL, &error);
+      httplib_assert_no_error (error);
+    }
+}
+
+void
+test_request_with_listener_on_demand (HttplibConnection *conn, TestEventLog *log)
+{
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(HttplibResponse) first = NULL;
+      g_autoptr(HttplibResponse) second = NULL;
+      gulong id;
+
+      first = test_do_request (conn, "GET", "/", NULL, NULL);
+      test_assert_body (first, "hello");
+      httplib_connection_close (conn);
+
+      id = g_signal_connect (conn, "event", G_CALLBACK (test_event_log_on_connection_event), log);
+      second = test_do_request (conn, "GET", "/", NULL, NULL);
+      test_assert_body (second, "hello");
+      httplib_connection_close (conn);
+      g_signal_handler_disconnect (conn, id);
+    }
+}
+
 GError *
 test_transport_open_failing (const char *name, const TestOpenWay *way, HttplibEndpoint *endpoint,
                              GCancellable *cancellable, char **events)

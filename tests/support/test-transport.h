@@ -31,6 +31,16 @@ void test_event_log_on_transport_event  (HttplibTransport *transport, HttplibTra
 void test_event_log_on_connection_event (HttplibConnection *conn, HttplibTransportEvent event,
                                          GIOStream *stream, gpointer log);
 
+/* Events on demand, twice over: an open nobody hears, one with a handler
+ * on the transport's events, one after the handler left. All three must
+ * succeed; the log gets what the heard ones said. */
+void test_open_with_listener_on_demand (HttplibTransport *transport, HttplibEndpoint *endpoint,
+                                        gboolean async, TestEventLog *log);
+/* The same through a connection to a server that answers "hello" to four
+ * requests, closing after each: a request nobody hears, one with a handler
+ * on the connection's events, twice over. The log gets what was heard. */
+void test_request_with_listener_on_demand (HttplibConnection *conn, TestEventLog *log);
+
 /* The ways an open that fails must fail alike: blocking or async, with or
  * without a handler on the transport's events. */
 typedef struct {
